@@ -1,0 +1,63 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "nft-pinhole",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pinholed", targets: ["pinholed"]),
+        .executable(name: "pinholectl", targets: ["pinholectl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        // C headers and the few shims Swift cannot import; the only C in the package.
+        .target(
+            name: "CNetfilter",
+            linkerSettings: [
+                .linkedLibrary("nftables"),
+                .linkedLibrary("nftnl"),
+                .linkedLibrary("mnl"),
+                .linkedLibrary("netfilter_conntrack"),
+                .linkedLibrary("nfnetlink"),
+            ]
+        ),
+        // Pure Swift, no C, no I/O: addresses, policy model, packet decoding,
+        // reassembly, FTP parsing, sessions, reconciliation.
+        .target(name: "PinholeCore"),
+        // YAML -> policy model, with FILE:LINE:COLUMN errors.
+        .target(name: "PinholeConfig", dependencies: ["PinholeCore", "Yams"]),
+        // The only module that imports CNetfilter: netlink sockets, nft batches,
+        // NFLOG, NFQUEUE and conntrack.
+        .target(name: "PinholeNetfilter", dependencies: ["CNetfilter", "PinholeCore"]),
+        // Wiring: event loop, control socket, signals.
+        .target(
+            name: "PinholeDaemon",
+            dependencies: [
+                "PinholeCore", "PinholeConfig", "PinholeNetfilter",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "pinholed",
+            dependencies: [
+                "PinholeDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "pinholectl",
+            dependencies: [
+                "PinholeCore", "PinholeConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PinholeCoreTests", dependencies: ["PinholeCore"]),
+        .testTarget(name: "PinholeConfigTests", dependencies: ["PinholeConfig", "PinholeCore"]),
+        .testTarget(name: "PinholeNetfilterTests", dependencies: ["PinholeNetfilter", "PinholeCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
