@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""FTP clients for the lab, built on ftplib and raw sockets.
+
+  ftpclient.py get HOST REMOTE LOCAL   download (ftplib: PASV on IPv4, EPSV on IPv6)
+  ftpclient.py list HOST               print a LIST of the root directory
+  ftpclient.py probe HOST PORT         raw TCP connect: prints connected|refused|timeout
+  ftpclient.py drive HOST              step by step, driven by commands on stdin:
+
+drive mode logs in anonymously, prints `ready CLIENT_ADDR CLIENT_PORT`, then reads one
+command per line and answers with one line:
+  pasv            -> `port P host H`   (sent PASV, parsed the 227, no data connection)
+  epsv            -> `port P`          (sent EPSV, parsed the 229, no data connection)
+  nlst            -> `ok N names` | `error MESSAGE`  (connect to the last port, NLST, read)
+  connect PORT    -> `connected` | `refused` | `timeout`  (raw TCP connect, 3 s)
+  quit            -> `bye CODE`        (QUIT, then exits)
+Every network operation has a timeout, so nothing here can hang.
+"""
+import ftplib
+import socket
+import sys
+
+TIMEOUT = 5.0
+
+
+def host_of(text):
+    return text.strip("[]")
+
+
+def family_of(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def login(host):
+    ftp = ftplib.FTP(timeout=TIMEOUT)
+    ftp.connect(host, 21)
+    ftp.login()
+    return ftp
+
+
+def command_get(host, remote, local):
+    ftp = login(host)
+    with open(local, "wb") as out:
+        ftp.retrbinary("RETR " + remote, out.write)
+    ftp.quit()
+
+
+def command_list(host):
+    ftp = login(host)
+    lines = []
+    ftp.retrlines("LIST", lines.append)
+    ftp.quit()
+    for line in lines:
+        print(line)
+
+
+def raw_connect(host, port, timeout):
+    sock = socket.socket(family_of(host), socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect((host, port))
+        return "connected"
+    except ConnectionRefusedError:
+        return "refused"
+    except (socket.timeout, TimeoutError):
+        return "timeout"
+    except OSError as error:
+        return "error " + str(error).replace("\n", " ")
+    finally:
+        sock.close()
+
+
+def say(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def nlst_on(ftp, host, port):
+    data = socket.socket(family_of(host), socket.SOCK_STREAM)
+    data.settimeout(TIMEOUT)
+    try:
+        data.connect((host, port))
+        reply = ftp.sendcmd("NLST")
+        if not reply.startswith("1"):
+            return "error NLST answered " + reply
+        chunks = []
+        while True:
+            chunk = data.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data.close()
+        final = ftp.voidresp()
+        names = [n for n in b"".join(chunks).decode().splitlines() if n]
+        return "ok %d names (%s) %s" % (len(names), ",".join(sorted(names)), final.split()[0])
+    except (OSError, ftplib.Error) as error:
+        return "error " + str(error).replace("\n", " ")
+    finally:
+        data.close()
+
+
+def command_drive(host):
+    ftp = login(host)
+    local = ftp.sock.getsockname()
+    say("ready %s %d" % (local[0], local[1]))
+    port = None
+    for line in sys.stdin:
+        words = line.split()
+        if not words:
+            continue
+        verb = words[0]
+        try:
+            if verb == "pasv":
+                pasv_host, port = ftplib.parse227(ftp.sendcmd("PASV"))
+                say("port %d host %s" % (port, pasv_host))
+            elif verb == "epsv":
+                _, port = ftplib.parse229(ftp.sendcmd("EPSV"), ftp.sock.getpeername())
+                say("port %d" % port)
+            elif verb == "nlst":
+                if port is None:
+                    say("error no PASV/EPSV yet")
+                else:
+                    say(nlst_on(ftp, host, port))
+            elif verb == "connect":
+                say(raw_connect(host, int(words[1]), 3.0))
+            elif verb == "quit":
+                reply = ftp.sendcmd("QUIT")
+                ftp.close()
+                say("bye " + reply.split()[0])
+                return
+            else:
+                say("error unknown command " + verb)
+        except (OSError, ftplib.Error, EOFError) as error:
+            say("error " + str(error).replace("\n", " "))
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    verb, host = argv[1], host_of(argv[2])
+    if verb == "get" and len(argv) == 5:
+        command_get(host, argv[3], argv[4])
+    elif verb == "list":
+        command_list(host)
+    elif verb == "probe" and len(argv) == 4:
+        print(raw_connect(host, int(argv[3]), 2.0))
+    elif verb == "drive":
+        command_drive(host)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

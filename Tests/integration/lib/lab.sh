@@ -1,0 +1,533 @@
+# shellcheck shell=bash
+# The namespace lab: client <-> firewall <-> server, real FTP servers, pinholed.
+#
+# Source this file from a bash script that has `set -euo pipefail`, then call
+# `lab_up`. Everything the lab starts is recorded and torn down by the EXIT/INT/TERM
+# trap (`lab_down`). Test traffic stays inside the three namespaces created here and
+# uses only the documentation addresses below.
+
+LAB_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_REPO_ROOT="$(cd "${LAB_LIB_DIR}/../../.." && pwd)"
+
+# Binaries and interpreters: overridable from the environment.
+PINHOLED="${PINHOLED:-${LAB_REPO_ROOT}/.build/debug/pinholed}"
+PINHOLECTL="${PINHOLECTL:-${LAB_REPO_ROOT}/.build/debug/pinholectl}"
+# Debian's python3 has pyftpdlib; a pyenv shim on PATH may not.
+LAB_PYTHON="${LAB_PYTHON:-/usr/bin/python3}"
+
+# Addresses: the only ones the lab ever uses.
+CLIENT4=198.51.100.2
+CLIENT6=2001:db8:1::2
+FW_CLIENT4=198.51.100.1
+FW_CLIENT6=2001:db8:1::1
+SERVER4=203.0.113.10
+SERVER6=2001:db8:2::10
+FW_SERVER4=203.0.113.1
+FW_SERVER6=2001:db8:2::1
+
+# Passive data port range of every FTP server in the lab (and of the lab policy).
+DATA_PORT_MIN=50000
+DATA_PORT_MAX=50100
+
+LAB_ID="${LAB_ID:-ph$$}"
+NS_C="${LAB_ID}c"
+NS_F="${LAB_ID}f"
+NS_S="${LAB_ID}s"
+LAB_DIR=""
+LAB_PIDS=()
+LAB_NAMESPACES=()
+PINHOLED_PID=""
+PINHOLED_LOG=""
+PINHOLED_SOCKET=""
+
+lab_log() {
+    printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
+}
+
+# Print a failure in a form the runner shows, then stop the case.
+# Usage: fail "scenario: what was expected vs what was seen"
+fail() {
+    printf '%s\n' "$*" >"${LAB_REASON_FILE:-/dev/null}" 2>/dev/null || true
+    printf 'FAILED: %s\n' "$*" >&2
+    exit 1
+}
+
+# Stop the case as skipped (exit code 77, as automake does).
+skip() {
+    printf '%s\n' "$*" >"${LAB_REASON_FILE:-/dev/null}" 2>/dev/null || true
+    printf 'SKIPPED: %s\n' "$*" >&2
+    exit 77
+}
+
+in_ns() {
+    local ns="$1"
+    shift
+    ip netns exec "${ns}" "$@"
+}
+in_client() { in_ns "${NS_C}" "$@"; }
+in_firewall() { in_ns "${NS_F}" "$@"; }
+in_server() { in_ns "${NS_S}" "$@"; }
+
+# Run a command in the background, remember its pid for the teardown.
+# The pid is left in LAB_LAST_PID (not printed: $(...) would fork it away).
+lab_spawn() {
+    local log="$1"
+    shift
+    "$@" >>"${log}" 2>&1 </dev/null &
+    LAB_LAST_PID=$!
+    LAB_PIDS+=("${LAB_LAST_PID}")
+}
+
+# Wait (bounded) until a command succeeds. Usage: wait_until TENTHS CMD...
+wait_until() {
+    local tenths="$1"
+    shift
+    local _
+    for _ in $(seq "${tenths}"); do
+        if "$@"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    "$@"
+}
+
+lab_ns_sysctls() {
+    local ns="$1"
+    in_ns "${ns}" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+        net.ipv6.conf.default.accept_dad=0 \
+        net.ipv6.conf.all.accept_ra=0 \
+        net.ipv6.conf.default.accept_ra=0
+    in_ns "${ns}" ip link set lo up
+}
+
+lab_up() {
+    trap lab_down EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    LAB_DIR="$(mktemp -d /tmp/phlab.XXXXXX)"
+    chmod 755 "${LAB_DIR}"
+    local ns
+    for ns in "${NS_C}" "${NS_F}" "${NS_S}"; do
+        ip netns add "${ns}"
+        LAB_NAMESPACES+=("${ns}")
+        lab_ns_sysctls "${ns}"
+    done
+    # The veth pairs are created inside the namespaces: the root namespace is never touched.
+    ip -n "${NS_C}" link add eth0 type veth peer name to_client netns "${NS_F}"
+    ip -n "${NS_S}" link add eth0 type veth peer name to_server netns "${NS_F}"
+
+    in_firewall sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+
+    ip -n "${NS_C}" addr add "${CLIENT4}/24" dev eth0
+    ip -n "${NS_C}" addr add "${CLIENT6}/64" dev eth0 nodad
+    ip -n "${NS_F}" addr add "${FW_CLIENT4}/24" dev to_client
+    ip -n "${NS_F}" addr add "${FW_CLIENT6}/64" dev to_client nodad
+    ip -n "${NS_F}" addr add "${FW_SERVER4}/24" dev to_server
+    ip -n "${NS_F}" addr add "${FW_SERVER6}/64" dev to_server nodad
+    ip -n "${NS_S}" addr add "${SERVER4}/24" dev eth0
+    ip -n "${NS_S}" addr add "${SERVER6}/64" dev eth0 nodad
+    for ns in "${NS_C}" "${NS_F}" "${NS_S}"; do
+        ip -n "${ns}" link set eth0 up 2>/dev/null || true
+    done
+    ip -n "${NS_F}" link set to_client up
+    ip -n "${NS_F}" link set to_server up
+    ip -n "${NS_C}" route add default via "${FW_CLIENT4}"
+    ip -n "${NS_C}" -6 route add default via "${FW_CLIENT6}"
+    ip -n "${NS_S}" route add default via "${FW_SERVER4}"
+    ip -n "${NS_S}" -6 route add default via "${FW_SERVER6}"
+
+    lab_make_files
+    # Reachable = a TCP connect to a closed port is refused (the server's RST came back).
+    if ! wait_until 20 lab_reachable "${SERVER4}"; then
+        fail "lab_up: client ${CLIENT4} cannot reach server ${SERVER4} through the firewall"
+    fi
+    if ! wait_until 20 lab_reachable "${SERVER6}"; then
+        fail "lab_up: client ${CLIENT6} cannot reach server ${SERVER6} through the firewall"
+    fi
+    lab_log "lab up: ${NS_C} (client) <-> ${NS_F} (firewall) <-> ${NS_S} (server), files in ${LAB_DIR}"
+}
+
+lab_reachable() {
+    local got
+    got="$(in_client "${LAB_PYTHON}" "${LAB_LIB_DIR}/ftpclient.py" probe "$1" 9 2>&1)"
+    [[ "${got}" == refused || "${got}" == connected ]]
+}
+
+# The anonymous FTP root: small.txt and a 1 MiB random big.bin with its sha256.
+lab_make_files() {
+    ANON_ROOT="${LAB_DIR}/anon"
+    mkdir -p "${ANON_ROOT}" "${LAB_DIR}/empty" "${LAB_DIR}/out"
+    chmod 755 "${ANON_ROOT}" "${LAB_DIR}/empty"
+    chmod 777 "${LAB_DIR}/out"
+    printf 'hello from the nft-pinhole lab\n' >"${ANON_ROOT}/small.txt"
+    head -c 1048576 /dev/urandom >"${ANON_ROOT}/big.bin"
+    chmod 644 "${ANON_ROOT}/small.txt" "${ANON_ROOT}/big.bin"
+    BIG_SHA256="$(sha256sum "${ANON_ROOT}/big.bin" | cut -d' ' -f1)"
+    printf '%s\n' "${BIG_SHA256}" >"${LAB_DIR}/big.bin.sha256"
+}
+
+lab_down() {
+    local rc=$?
+    trap - EXIT INT TERM
+    set +e
+    local pid
+    for pid in "${LAB_PIDS[@]}"; do
+        kill -TERM "${pid}" 2>/dev/null
+    done
+    for pid in "${LAB_PIDS[@]}"; do
+        for _ in $(seq 30); do
+            kill -0 "${pid}" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "${pid}" 2>/dev/null
+        wait "${pid}" 2>/dev/null
+    done
+    # Anything else still running inside our namespaces was started by this lab too
+    # (children of the processes above): end it by pid before deleting the namespace.
+    local ns
+    for ns in "${LAB_NAMESPACES[@]}"; do
+        for pid in $(ip netns pids "${ns}" 2>/dev/null); do
+            kill -KILL "${pid}" 2>/dev/null
+        done
+    done
+    for ns in "${LAB_NAMESPACES[@]}"; do
+        ip netns del "${ns}" 2>/dev/null
+    done
+    LAB_NAMESPACES=()
+    LAB_PIDS=()
+    if [[ -n "${LAB_DIR}" && -d "${LAB_DIR}" ]]; then
+        if [[ -n "${LAB_KEEP_DIR:-}" ]]; then
+            lab_log "kept ${LAB_DIR}"
+        else
+            rm -rf "${LAB_DIR}"
+        fi
+    fi
+    exit "${rc}"
+}
+
+# ---------------------------------------------------------------- FTP servers
+
+lab_listening() {
+    local ns="$1" addr="$2" port="$3"
+    in_ns "${ns}" ss -Hltn "sport = :${port}" 2>/dev/null | grep -qF "${addr}"
+}
+
+# start_vsftpd [v4|v6|both]: one vsftpd per address family (both by default).
+start_vsftpd() {
+    local which="${1:-both}"
+    command -v vsftpd >/dev/null || fail "start_vsftpd: vsftpd is not installed"
+    if [[ "${which}" == v4 || "${which}" == both ]]; then
+        lab_start_one_vsftpd v4 "${SERVER4}"
+    fi
+    if [[ "${which}" == v6 || "${which}" == both ]]; then
+        lab_start_one_vsftpd v6 "${SERVER6}"
+    fi
+}
+
+lab_start_one_vsftpd() {
+    local family="$1" addr="$2"
+    local conf="${LAB_DIR}/vsftpd-${family}.conf"
+    {
+        if [[ "${family}" == v4 ]]; then
+            printf 'listen=YES\nlisten_ipv6=NO\nlisten_address=%s\n' "${addr}"
+        else
+            printf 'listen=NO\nlisten_ipv6=YES\nlisten_address6=%s\n' "${addr}"
+        fi
+        cat <<EOF
+listen_port=21
+background=NO
+anonymous_enable=YES
+no_anon_password=YES
+anon_root=${ANON_ROOT}
+ftp_username=ftp
+local_enable=NO
+write_enable=NO
+anon_upload_enable=NO
+anon_mkdir_write_enable=NO
+pasv_enable=YES
+pasv_min_port=${DATA_PORT_MIN}
+pasv_max_port=${DATA_PORT_MAX}
+port_enable=YES
+connect_from_port_20=NO
+seccomp_sandbox=NO
+isolate=NO
+isolate_network=NO
+secure_chroot_dir=${LAB_DIR}/empty
+xferlog_enable=NO
+dirmessage_enable=NO
+use_localtime=NO
+max_per_ip=0
+vsftpd_log_file=${LAB_DIR}/vsftpd-${family}.xfer.log
+EOF
+    } >"${conf}"
+    lab_spawn "${LAB_DIR}/vsftpd-${family}.log" in_server vsftpd "${conf}"
+    if ! wait_until 50 lab_listening "${NS_S}" "${addr}" 21; then
+        cat "${LAB_DIR}/vsftpd-${family}.log" >&2 || true
+        fail "start_vsftpd ${family}: vsftpd is not listening on ${addr} port 21 after 5 s"
+    fi
+    lab_log "vsftpd (${family}) listening on ${addr}:21"
+}
+
+# start_pyftpdlib: one pyftpdlib process serving both addresses.
+start_pyftpdlib() {
+    "${LAB_PYTHON}" -c 'import pyftpdlib' 2>/dev/null ||
+        fail "start_pyftpdlib: ${LAB_PYTHON} has no pyftpdlib (apt-get install python3-pyftpdlib)"
+    lab_spawn "${LAB_DIR}/pyftpdlib.log" in_server "${LAB_PYTHON}" "${LAB_LIB_DIR}/pyftpd.py" \
+        --root "${ANON_ROOT}" --ports "${DATA_PORT_MIN}-${DATA_PORT_MAX}" "${SERVER4}" "${SERVER6}"
+    if ! wait_until 50 lab_listening "${NS_S}" "${SERVER4}" 21 ||
+        ! wait_until 50 lab_listening "${NS_S}" "[${SERVER6}]" 21; then
+        cat "${LAB_DIR}/pyftpdlib.log" >&2 || true
+        fail "start_pyftpdlib: pyftpdlib is not listening on ${SERVER4}:21 and [${SERVER6}]:21 after 5 s"
+    fi
+    lab_log "pyftpdlib listening on ${SERVER4}:21 and [${SERVER6}]:21"
+}
+
+# ---------------------------------------------------------------- pinholed
+
+# write_policy FILE [PINHOLE_TIMEOUT]: the lab's standard policy (service "lab").
+write_policy() {
+    local file="$1" timeout="${2:-30s}"
+    cat >"${file}" <<EOF
+table: pinhole
+nflog_group: 2121
+socket: ${LAB_DIR}/control.sock
+
+services:
+  - name: lab
+    servers: [${SERVER4}, "${SERVER6}"]
+    clients: [any]
+    control_port: 21
+    passive: true
+    active: false
+    data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
+    pinhole_timeout: ${timeout}
+    enforce: true
+EOF
+}
+
+pinholed_ready() {
+    kill -0 "${PINHOLED_PID}" 2>/dev/null || return 1
+    grep -qw ready "${PINHOLED_LOG}"
+}
+
+# start_pinholed POLICY: runs pinholed in the firewall namespace, waits for `ready`.
+start_pinholed() {
+    local policy="$1"
+    [[ -x "${PINHOLED}" ]] || fail "start_pinholed: no pinholed binary at ${PINHOLED} (set PINHOLED or build first)"
+    PINHOLED_SOCKET="$(sed -n 's/^socket:[[:space:]]*//p' "${policy}" | head -n1)"
+    PINHOLED_LOG="${LAB_DIR}/pinholed.log"
+    : >"${PINHOLED_LOG}"
+    lab_spawn "${PINHOLED_LOG}" in_firewall "${PINHOLED}" --policy "${policy}" --log-level debug
+    PINHOLED_PID="${LAB_LAST_PID}"
+    if ! wait_until 100 pinholed_ready; then
+        lab_log "pinholed log:"
+        sed 's/^/    /' "${PINHOLED_LOG}" >&2 || true
+        if kill -0 "${PINHOLED_PID}" 2>/dev/null; then
+            fail "start_pinholed: pinholed did not log 'ready' within 10 s"
+        fi
+        local rc=0
+        wait "${PINHOLED_PID}" || rc=$?
+        fail "start_pinholed: pinholed exited with code ${rc} before logging 'ready'"
+    fi
+    lab_log "pinholed ready (pid ${PINHOLED_PID}, socket ${PINHOLED_SOCKET})"
+}
+
+# stop_pinholed: SIGTERM, bounded wait, exit code must be 0.
+stop_pinholed() {
+    [[ -n "${PINHOLED_PID}" ]] || fail "stop_pinholed: pinholed is not running"
+    kill -TERM "${PINHOLED_PID}" 2>/dev/null || true
+    local _
+    for _ in $(seq 100); do
+        kill -0 "${PINHOLED_PID}" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "${PINHOLED_PID}" 2>/dev/null; then
+        fail "stop_pinholed: pinholed still running 10 s after SIGTERM"
+    fi
+    local rc=0
+    wait "${PINHOLED_PID}" || rc=$?
+    PINHOLED_PID=""
+    if [[ "${rc}" -ne 0 ]]; then
+        sed 's/^/    /' "${PINHOLED_LOG}" >&2 || true
+        fail "stop_pinholed: pinholed exited with code ${rc} after SIGTERM, expected 0"
+    fi
+    lab_log "pinholed stopped, exit code 0"
+}
+
+# ctl ARGS...: pinholectl in the firewall namespace, on the running daemon's socket.
+ctl() {
+    in_firewall "${PINHOLECTL}" --socket "${PINHOLED_SOCKET}" "$@"
+}
+
+# ---------------------------------------------------------------- kernel helper baseline
+
+KERNEL_HELPER_TABLE=kernel_helper
+
+# kernel_helper_up [NAMESPACE]: the standard nf_conntrack_ftp setup, for comparison.
+# Control connections to the servers get ct helper "ftp"; new connections to the
+# servers' unprivileged ports are dropped unless the helper expected them (related).
+kernel_helper_up() {
+    local ns="${1:-${NS_F}}"
+    in_ns "${ns}" nft -f - <<EOF
+table inet ${KERNEL_HELPER_TABLE} {
+    ct helper ftp {
+        type "ftp" protocol tcp
+        l3proto inet
+    }
+    chain prerouting {
+        type filter hook prerouting priority filter; policy accept;
+        ip daddr ${SERVER4} tcp dport 21 ct helper set "ftp"
+        ip6 daddr ${SERVER6} tcp dport 21 ct helper set "ftp"
+    }
+    chain forward {
+        type filter hook forward priority filter; policy accept;
+        ct state established,related accept
+        ip daddr ${SERVER4} tcp dport 1024-65535 ct state new counter drop
+        ip6 daddr ${SERVER6} tcp dport 1024-65535 ct state new counter drop
+    }
+}
+EOF
+}
+
+kernel_helper_down() {
+    local ns="${1:-${NS_F}}"
+    in_ns "${ns}" nft delete table inet "${KERNEL_HELPER_TABLE}"
+}
+
+# ---------------------------------------------------------------- clients
+
+# ftp_url FAMILY PATH: the URL of PATH on the lab server (v4 or v6).
+ftp_url() {
+    if [[ "$1" == v6 ]]; then
+        printf 'ftp://[%s]/%s' "${SERVER6}" "$2"
+    else
+        printf 'ftp://%s/%s' "${SERVER4}" "$2"
+    fi
+}
+
+# curl_get FAMILY PATH OUT [CURL OPTIONS...]: download with curl from the client.
+curl_get() {
+    local family="$1" path="$2" out="$3"
+    shift 3
+    in_client curl -sS -g --connect-timeout 5 --max-time 20 "$@" -o "${out}" "$(ftp_url "${family}" "${path}")"
+}
+
+# lftp_get FAMILY PATH OUT: download with lftp (PASV on IPv4, EPSV on IPv6).
+lftp_get() {
+    local family="$1" path="$2" out="$3" host="${SERVER4}"
+    [[ "${family}" == v6 ]] && host="[${SERVER6}]"
+    in_client timeout 30 lftp -c "set net:timeout 5; set net:max-retries 1; set net:reconnect-interval-base 1; \
+set ftp:ssl-allow no; set ftp:passive-mode true; set xfer:clobber on; \
+open ftp://${host}; get ${path} -o ${out}"
+}
+
+# ftplib_client ARGS...: the Python ftplib client (see ftpclient.py).
+ftplib_client() {
+    in_client timeout 30 "${LAB_PYTHON}" "${LAB_LIB_DIR}/ftpclient.py" "$@"
+}
+
+# expect_sha256 SCENARIO FILE: FILE must be big.bin, byte for byte.
+expect_sha256() {
+    local scenario="$1" file="$2" got
+    [[ -f "${file}" ]] || fail "${scenario}: no file ${file} was written"
+    got="$(sha256sum "${file}" | cut -d' ' -f1)"
+    if [[ "${got}" != "${BIG_SHA256}" ]]; then
+        fail "${scenario}: sha256 of the download is ${got} ($(stat -c %s "${file}") bytes), expected ${BIG_SHA256} (1048576 bytes)"
+    fi
+}
+
+# ---------------------------------------------------------------- step-by-step FTP client
+
+# drive_start FAMILY: an ftplib client in the client namespace, logged in to the lab
+# server and waiting for commands (see ftpclient.py, drive mode). Sets DRIVE_CLIENT_PORT.
+drive_start() {
+    local family="$1" host="${SERVER4}"
+    [[ "${family}" == v6 ]] && host="${SERVER6}"
+    DRIVE_HOST="${host}"
+    coproc DRIVER { exec ip netns exec "${NS_C}" timeout 120 "${LAB_PYTHON}" -u \
+        "${LAB_LIB_DIR}/ftpclient.py" drive "${host}" 2>>"${LAB_DIR}/driver.log"; }
+    # shellcheck disable=SC2154 # DRIVER_PID is set by coproc
+    LAB_PIDS+=("${DRIVER_PID}")
+    DRIVE_OUT="${DRIVER[0]}"
+    DRIVE_IN="${DRIVER[1]}"
+    drive_read "login to ${host}"
+    case "${DRIVE_REPLY}" in
+        ready\ *) DRIVE_CLIENT_PORT="${DRIVE_REPLY##* }" ;;
+        *) fail "ftplib client: login to ${host} failed: ${DRIVE_REPLY}" ;;
+    esac
+}
+
+drive_read() {
+    DRIVE_REPLY=""
+    if ! read -r -t 15 -u "${DRIVE_OUT}" DRIVE_REPLY; then
+        sed 's/^/    /' "${LAB_DIR}/driver.log" >&2 || true
+        fail "ftplib client: no answer within 15 s to '$1' (server ${DRIVE_HOST})"
+    fi
+    lab_log "client: $1 -> ${DRIVE_REPLY}"
+}
+
+# drive CMD...: send one command, the answer is in DRIVE_REPLY.
+drive() {
+    printf '%s\n' "$*" >&"${DRIVE_IN}"
+    drive_read "$*"
+}
+
+# drive_passive pasv|epsv: sets DRIVE_PORT from the 227/229 reply.
+drive_passive() {
+    drive "$1"
+    case "${DRIVE_REPLY}" in
+        port\ *) DRIVE_PORT="$(printf '%s\n' "${DRIVE_REPLY}" | cut -d' ' -f2)" ;;
+        *) fail "ftplib client: $1 to ${DRIVE_HOST} failed: ${DRIVE_REPLY}" ;;
+    esac
+}
+
+# ---------------------------------------------------------------- the passive download suite
+
+lab_now_ms() { date +%s%3N; }
+
+# passive_downloads LABEL: every passive client against the running FTP server(s),
+# IPv4 and IPv6; each 1 MiB download must match big.bin's sha256, each listing must
+# name both files. LABEL goes into failure messages (e.g. "vsftpd via pinholed").
+passive_downloads() {
+    local label="$1" out="${LAB_DIR}/out" start
+    local -a plan=(
+        "v4 curl-epsv" "v4 curl-pasv" "v6 curl-epsv"
+        "v4 lftp" "v6 lftp" "v4 ftplib" "v6 ftplib"
+    )
+    local item family client file scenario
+    for item in "${plan[@]}"; do
+        family="${item%% *}"
+        client="${item#* }"
+        file="${out}/${client}-${family}.bin"
+        scenario="${label}: ${client} ${family} download of big.bin from $(ftp_url "${family}" big.bin) by client ${CLIENT4}/${CLIENT6}"
+        rm -f "${file}"
+        start="$(lab_now_ms)"
+        case "${client}" in
+            curl-epsv) curl_get "${family}" big.bin "${file}" || fail "${scenario}: curl failed (exit $?)" ;;
+            curl-pasv) curl_get "${family}" big.bin "${file}" --disable-epsv || fail "${scenario}: curl failed (exit $?)" ;;
+            lftp) lftp_get "${family}" big.bin "${file}" || fail "${scenario}: lftp failed (exit $?)" ;;
+            ftplib) ftplib_client get "$(lab_host "${family}")" big.bin "${file}" ||
+                fail "${scenario}: ftplib failed (exit $?)" ;;
+        esac
+        expect_sha256 "${scenario}" "${file}"
+        lab_log "${label}: ${client} ${family}: 1 MiB, sha256 ok, $(($(lab_now_ms) - start)) ms"
+    done
+    for family in v4 v6; do
+        local listing
+        scenario="${label}: curl ${family} LIST of $(ftp_url "${family}" '')"
+        listing="$(curl_get "${family}" '' - 2>&1)" || fail "${scenario}: curl failed: ${listing}"
+        if ! grep -q 'big\.bin' <<<"${listing}" || ! grep -q 'small\.txt' <<<"${listing}"; then
+            fail "${scenario}: expected big.bin and small.txt in the listing, got: ${listing}"
+        fi
+        listing="$(ftplib_client list "$(lab_host "${family}")" 2>&1)" ||
+            fail "${label}: ftplib ${family} LIST failed: ${listing}"
+        grep -q 'big\.bin' <<<"${listing}" ||
+            fail "${label}: ftplib ${family} LIST: expected big.bin in the listing, got: ${listing}"
+        lab_log "${label}: LIST ${family} by curl and ftplib ok"
+    done
+}
+
+lab_host() {
+    if [[ "$1" == v6 ]]; then printf '%s' "${SERVER6}"; else printf '%s' "${SERVER4}"; fi
+}
