@@ -1,0 +1,73 @@
+extension Inspector {
+    /// Opens (or refreshes) a pinhole for a session after every check passed
+    /// except the limits, which are applied here.
+    mutating func openPinhole(_ key: PinholeKey, mode: PinholeMode, session sk: ConnectionKey,
+                              service: Service, now: Instant, events: inout [InspectorEvent]) -> Bool {
+        guard var s = sessions[sk] else { return false }
+        if let existing = pinholes[key], existing.session != sk {
+            // Another session negotiated the same tuple: the newest owns it.
+            closePinhole(key, reason: .replaced, events: &events)
+            s = sessions[sk]!
+        }
+        if pinholes[key] == nil {
+            if pinholes.count >= policy.limits.pinholes {
+                refuse(sk, .globalLimit, "pinhole limit \(policy.limits.pinholes) reached", events: &events)
+                return false
+            }
+            if s.pinholes.count >= policy.limits.pinholesPerSession, let oldest = s.pinholes.first {
+                refuse(sk, .sessionLimit,
+                       "session holds \(s.pinholes.count) pinholes; closing oldest \(oldest)", events: &events)
+                closePinhole(oldest, reason: .replaced, events: &events)
+                s = sessions[sk]!
+            }
+            s.pinholes.append(key)
+            sessions[sk] = s
+        }
+        let p = Pinhole(key: key, service: service.name, mode: mode, session: sk, created: now,
+                        expires: now.adding(milliseconds: service.pinholeTimeoutMs))
+        pinholes[key] = p
+        counters.pinholesOpened += 1
+        events.append(.pinholeOpened(p))
+        return true
+    }
+
+    mutating func closePinhole(_ key: PinholeKey, reason: PinholeCloseReason, events: inout [InspectorEvent]) {
+        guard let p = pinholes.removeValue(forKey: key) else { return }
+        if var s = sessions[p.session] {
+            s.pinholes.removeAll { $0 == key }
+            sessions[p.session] = s
+        }
+        counters.count(reason)
+        events.append(.pinholeClosed(p, reason: reason))
+    }
+
+    /// Closes every pinhole whose timeout has passed. The kernel has already
+    /// dropped the element by its own timeout; this keeps our view true.
+    public mutating func expire(now: Instant) -> [InspectorEvent] {
+        var events: [InspectorEvent] = []
+        for (k, p) in pinholes where p.expires <= now {
+            closePinhole(k, reason: .expired, events: &events)
+        }
+        return events
+    }
+
+    /// A data connection went through the pinhole (race guard accepted its SYN,
+    /// or conntrack saw it NEW). One pinhole, one connection.
+    public mutating func markUsed(_ key: PinholeKey) -> [InspectorEvent] {
+        var events: [InspectorEvent] = []
+        closePinhole(key, reason: .used, events: &events)
+        return events
+    }
+
+    /// Closes pinholes now (`pinholectl flush`), all or one service's.
+    public mutating func flush(service: String?) -> [InspectorEvent] {
+        var events: [InspectorEvent] = []
+        for (k, p) in pinholes where service == nil || p.service == service {
+            closePinhole(k, reason: .flushed, events: &events)
+        }
+        return events
+    }
+
+    /// Closes every pinhole (shutdown).
+    public mutating func closeAll() -> [InspectorEvent] { flush(service: nil) }
+}

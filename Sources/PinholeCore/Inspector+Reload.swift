@@ -1,0 +1,30 @@
+extension Inspector {
+    /// Takes a new (already validated) policy. Sessions whose service or
+    /// client is gone close; pinholes the new policy still allows stay open
+    /// with their deadlines; the rest close with reason `policy`.
+    public mutating func reload(policy newPolicy: Policy) -> [InspectorEvent] {
+        var events: [InspectorEvent] = []
+        policy = newPolicy
+        for key in Array(sessions.keys) {
+            guard let svc = service(server: key.server, port: key.serverPort), svc.allowsClient(key.client) else {
+                closeSession(key, reason: .policy, events: &events)
+                continue
+            }
+            sessions[key]!.service = svc.name
+            for pk in sessions[key]!.pinholes {
+                guard var p = pinholes[pk] else { continue }
+                let modeOn = p.mode == .passive ? svc.passive : svc.active
+                if !modeOn || !svc.dataPorts.contains(pk.port) {
+                    closePinhole(pk, reason: .policy, events: &events)
+                } else {
+                    p.service = svc.name
+                    pinholes[pk] = p
+                }
+            }
+        }
+        return events
+    }
+
+    /// The session a pinhole belongs to, for listings.
+    public func sessionKeys() -> [ConnectionKey] { Array(sessions.keys) }
+}

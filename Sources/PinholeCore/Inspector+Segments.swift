@@ -1,0 +1,189 @@
+extension Inspector {
+    /// One copied segment of a control connection (either direction).
+    public mutating func handle(segment: TCPSegment, now: Instant) -> [InspectorEvent] {
+        var events: [InspectorEvent] = []
+        guard let (key, service, fromClient) = controlConnection(
+            source: segment.source, sourcePort: segment.sourcePort,
+            destination: segment.destination, destinationPort: segment.destinationPort) else { return events }
+        if sessions[key] == nil {
+            // A SYN/ACK starts a fresh connection, so both streams begin at a
+            // line start; anything else means we joined mid-session.
+            let fresh = !fromClient && segment.flags.contains(.syn)
+            if segment.flags.contains(.rst) || segment.flags.contains(.fin) { return events }
+            guard openSession(key, service: service, midstream: !fresh, events: &events) else { return events }
+        }
+        guard var s = sessions[key] else { return events }
+        let (lines, overflowed) = fromClient ? s.client.accept(segment) : s.server.accept(segment)
+        sessions[key] = s
+        if overflowed {
+            refuse(key, .reassemblyOverflow, "out-of-order data beyond the reassembly buffer", events: &events)
+        }
+        for line in lines {
+            guard sessions[key] != nil else { break }
+            if fromClient {
+                clientLine(line, session: key, service: service, now: now, events: &events)
+            } else {
+                serverLine(line, session: key, service: service, now: now, events: &events)
+            }
+        }
+        if segment.flags.contains(.rst) {
+            closeSession(key, reason: .rst, events: &events)
+        } else if segment.flags.contains(.fin) {
+            closeSession(key, reason: .fin, events: &events)
+        }
+        return events
+    }
+
+    private mutating func markSuspect(_ key: ConnectionKey, _ who: String, events: inout [InspectorEvent]) {
+        sessions[key]?.suspect = true
+        refuse(key, .overlongLine, "\(who) line over \(StreamReader.maxLineLength) bytes; session marked suspect",
+               events: &events)
+    }
+
+    private mutating func clientLine(_ framed: FramedLine, session key: ConnectionKey, service: Service,
+                                     now: Instant, events: inout [InspectorEvent]) {
+        guard case .line(let line) = framed else {
+            markSuspect(key, "client", events: &events)
+            return
+        }
+        // A reply-shaped line from the client is an attempt to fake a 227/229.
+        if let first = line.first, first >= 0x30, first <= 0x39 {
+            var probe = FTPReplyReader()
+            switch probe.read(line) {
+            case .enteringPassive, .enteringExtendedPassive:
+                refuse(key, .wrongDirection, "227/229 reply sent by the client", events: &events)
+                sessions[key]?.enqueue(.other)
+                return
+            default: break
+            }
+        }
+        switch FTPCommand.parse(line) {
+        case .pasv: sessions[key]?.enqueue(.pasv)
+        case .epsv: sessions[key]?.enqueue(.epsv)
+        case .epsvAll, .other: sessions[key]?.enqueue(.other)
+        case .malformed(let reason):
+            refuse(key, reason, "client line is not a well-formed command", events: &events)
+            sessions[key]?.enqueue(.other)
+        case .port(let addr, let port):
+            let opened = activeRequest(addr, port, eprt: false, session: key, service: service, now: now, events: &events)
+            sessions[key]?.enqueue(.port(opened))
+        case .eprt(let addr, let port):
+            let opened = activeRequest(addr, port, eprt: true, session: key, service: service, now: now, events: &events)
+            sessions[key]?.enqueue(.port(opened))
+        }
+    }
+
+    private mutating func serverLine(_ framed: FramedLine, session key: ConnectionKey, service: Service,
+                                     now: Instant, events: inout [InspectorEvent]) {
+        guard case .line(let line) = framed else {
+            markSuspect(key, "server", events: &events)
+            return
+        }
+        // A command-shaped line from the server is an attempt to fake PORT/EPRT.
+        if let first = line.first, first | 0x20 == 0x70 || first | 0x20 == 0x65 {
+            switch FTPCommand.parse(line) {
+            case .port, .eprt:
+                refuse(key, .wrongDirection, "PORT/EPRT sent by the server", events: &events)
+                return
+            default: break
+            }
+        }
+        guard var s = sessions[key] else { return }
+        let reply = s.replies.read(line)
+        sessions[key] = s
+        switch reply {
+        case .continuation:
+            return
+        case .otherFinal(let code):
+            if code < 200 { return }  // 1xx is preliminary: the command still waits
+            if case .port(let opened)? = sessions[key]?.dequeue(), let opened, code >= 400 {
+                closePinhole(opened, reason: .rejectedByServer, events: &events)
+            }
+        case .malformed(let reason):
+            _ = sessions[key]?.dequeue()
+            refuse(key, reason, "server reply is not a well-formed 227/229", events: &events)
+        case .enteringPassive(let addr, let port):
+            let request = sessions[key]?.dequeue()
+            guard request == .pasv else {
+                refuse(key, .unsolicitedReply, "227 without a pending PASV", events: &events)
+                return
+            }
+            guard addr.family == key.family else {
+                refuse(key, .familyMismatch, "227 names \(addr) on an \(key.family.rawValue) connection", events: &events)
+                return
+            }
+            guard addr == key.server else {
+                refuse(key, .addressMismatch, "227 names \(addr), not the server \(key.server)", events: &events)
+                return
+            }
+            passiveRequest(port, code: 227, session: key, service: service, now: now, events: &events)
+        case .enteringExtendedPassive(let port):
+            let request = sessions[key]?.dequeue()
+            guard request == .epsv else {
+                refuse(key, .unsolicitedReply, "229 without a pending EPSV", events: &events)
+                return
+            }
+            passiveRequest(port, code: 229, session: key, service: service, now: now, events: &events)
+        }
+    }
+
+    /// Shared checks for every pinhole request; nil when it may open.
+    private func portProblem(_ port: UInt16, _ service: Service) -> (Refusal, String)? {
+        if port < 1024 { return (.privilegedPort, "port \(port) is below 1024") }
+        if !service.dataPorts.contains(port) {
+            return (.portOutOfRange, "port \(port) is outside data_ports \(service.dataPorts)")
+        }
+        return nil
+    }
+
+    private mutating func admissible(_ key: ConnectionKey, _ service: Service, events: inout [InspectorEvent]) -> Bool {
+        if !service.allowsClient(key.client) {
+            refuse(key, .clientNotAllowed, "client \(key.client) is not in clients of \(service.name)", events: &events)
+            return false
+        }
+        if sessions[key]?.suspect == true {
+            refuse(key, .overlongLine, "session is suspect after an overlong line; nothing opens", events: &events)
+            return false
+        }
+        return true
+    }
+
+    private mutating func passiveRequest(_ port: UInt16, code: Int, session key: ConnectionKey, service: Service,
+                                         now: Instant, events: inout [InspectorEvent]) {
+        guard service.passive else {
+            refuse(key, .modeDisabled, "\(code) reply but passive is off for \(service.name)", events: &events)
+            return
+        }
+        if let (reason, detail) = portProblem(port, service) {
+            refuse(key, reason, "\(code) reply: \(detail)", events: &events)
+            return
+        }
+        guard admissible(key, service, events: &events) else { return }
+        let pk = PinholeKey(initiator: key.client, responder: key.server, port: port)
+        _ = openPinhole(pk, mode: .passive, session: key, service: service, now: now, events: &events)
+    }
+
+    private mutating func activeRequest(_ addr: IPAddress, _ port: UInt16, eprt: Bool, session key: ConnectionKey,
+                                        service: Service, now: Instant, events: inout [InspectorEvent]) -> PinholeKey? {
+        let verb = eprt ? "EPRT" : "PORT"
+        guard service.active else {
+            refuse(key, .modeDisabled, "\(verb) but active is off for \(service.name)", events: &events)
+            return nil
+        }
+        guard addr.family == key.family else {
+            refuse(key, .familyMismatch, "\(verb) names \(addr) on an \(key.family.rawValue) connection", events: &events)
+            return nil
+        }
+        guard addr == key.client else {
+            refuse(key, .addressMismatch, "\(verb) names \(addr), not the client \(key.client)", events: &events)
+            return nil
+        }
+        if let (reason, detail) = portProblem(port, service) {
+            refuse(key, reason, "\(verb): \(detail)", events: &events)
+            return nil
+        }
+        guard admissible(key, service, events: &events) else { return nil }
+        let pk = PinholeKey(initiator: key.server, responder: key.client, port: port)
+        return openPinhole(pk, mode: .active, session: key, service: service, now: now, events: &events) ? pk : nil
+    }
+}

@@ -1,0 +1,79 @@
+/// The whole pure state machine: copied control segments and conntrack events
+/// in, pinhole opens/closes and refusals out. One owner, no locks, no I/O;
+/// time is passed in.
+public struct Inspector: Sendable {
+    public internal(set) var policy: Policy
+    var sessions: [ConnectionKey: Session] = [:]
+    /// Open pinholes: what the kernel sets should hold.
+    public internal(set) var pinholes: [PinholeKey: Pinhole] = [:]
+    public internal(set) var counters = Counters()
+
+    public init(policy: Policy) {
+        self.policy = policy
+    }
+
+    public var sessionCount: Int { sessions.count }
+
+    /// Earliest pinhole expiry, for the daemon's timer.
+    public var nextExpiry: Instant? { pinholes.values.lazy.map(\.expires).min() }
+
+    /// The service a control connection to `server:port` belongs to.
+    func service(server: IPAddress, port: UInt16) -> Service? {
+        policy.services.first { $0.controlPort == port && $0.hasServer(server) }
+    }
+
+    /// Orients a packet or flow as a control connection, if it is one.
+    func controlConnection(source: IPAddress, sourcePort: UInt16, destination: IPAddress,
+                           destinationPort: UInt16) -> (ConnectionKey, Service, fromClient: Bool)? {
+        if let svc = service(server: destination, port: destinationPort) {
+            return (ConnectionKey(client: source, clientPort: sourcePort, server: destination,
+                                  serverPort: destinationPort), svc, true)
+        }
+        if let svc = service(server: source, port: sourcePort) {
+            return (ConnectionKey(client: destination, clientPort: destinationPort, server: source,
+                                  serverPort: sourcePort), svc, false)
+        }
+        return nil
+    }
+
+    /// Starts tracking a control connection unless the global limit is hit.
+    mutating func openSession(_ key: ConnectionKey, service: Service, midstream: Bool,
+                              events: inout [InspectorEvent]) -> Bool {
+        if sessions[key] != nil { return true }
+        guard sessions.count < policy.limits.sessions else {
+            counters.refused[.globalLimit, default: 0] += 1
+            events.append(.refused(session: key, service: service.name, reason: .globalLimit,
+                                   detail: "session limit \(policy.limits.sessions) reached", first: true))
+            return false
+        }
+        sessions[key] = Session(key: key, service: service.name, midstream: midstream)
+        counters.sessionsOpened += 1
+        events.append(.sessionOpened(session: key, service: service.name, midstream: midstream))
+        return true
+    }
+
+    mutating func closeSession(_ key: ConnectionKey, reason: SessionCloseReason, events: inout [InspectorEvent]) {
+        guard let s = sessions.removeValue(forKey: key) else { return }
+        let pinholeReason: PinholeCloseReason
+        switch reason {
+        case .policy: pinholeReason = .policy
+        case .flushed: pinholeReason = .flushed
+        default: pinholeReason = .sessionClosed
+        }
+        for k in s.pinholes { closePinhole(k, reason: pinholeReason, events: &events) }
+        events.append(.sessionClosed(session: key, service: s.service, reason: reason))
+    }
+
+    /// Counts a refusal and reports it; `first` lets the daemon log once per session.
+    mutating func refuse(_ key: ConnectionKey, _ reason: Refusal, _ detail: String, events: inout [InspectorEvent]) {
+        counters.refused[reason, default: 0] += 1
+        var first = true
+        if var s = sessions[key] {
+            first = s.refusalsSeen.insert(reason).inserted
+            sessions[key] = s
+            events.append(.refused(session: key, service: s.service, reason: reason, detail: detail, first: first))
+        } else {
+            events.append(.refused(session: key, service: "", reason: reason, detail: detail, first: first))
+        }
+    }
+}

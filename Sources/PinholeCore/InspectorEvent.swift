@@ -1,0 +1,36 @@
+/// What the inspector tells the daemon: every variant is one log line, and
+/// pinhole opens and closes also change what the kernel should hold.
+public enum InspectorEvent: Sendable, Equatable {
+    case sessionOpened(session: ConnectionKey, service: String, midstream: Bool)
+    case sessionClosed(session: ConnectionKey, service: String, reason: SessionCloseReason)
+    case pinholeOpened(Pinhole)
+    case pinholeClosed(Pinhole, reason: PinholeCloseReason)
+    /// `first` is true the first time this reason is seen in this session, so
+    /// the daemon can log once per session while counting every occurrence.
+    case refused(session: ConnectionKey, service: String, reason: Refusal, detail: String, first: Bool)
+}
+
+public enum SessionCloseReason: String, Sendable, Equatable {
+    case fin, rst
+    /// conntrack reported the TCP state leaving ESTABLISHED, or the entry went away.
+    case conntrackClosed = "conntrack"
+    /// Not in a conntrack dump after a resync or restart.
+    case gone
+    /// The service or client is no longer allowed by a reloaded policy.
+    case policy
+    case flushed
+}
+
+public enum PinholeCloseReason: String, Sendable, Equatable {
+    /// The data connection was established through it.
+    case used
+    case expired
+    /// The control connection closed.
+    case sessionClosed = "session_closed"
+    /// The session went over its pinhole limit; the oldest makes room.
+    case replaced
+    /// The server refused the PORT/EPRT it was opened for.
+    case rejectedByServer = "rejected_by_server"
+    case policy
+    case flushed
+}

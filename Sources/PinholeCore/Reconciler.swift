@@ -1,0 +1,59 @@
+/// Desired vs. believed set elements (the kube-proxy pattern): each change is
+/// a diff against what we believe the kernel holds; after any failure the
+/// belief is rebuilt from a dump instead of guessed.
+public struct Reconciler: Sendable {
+    /// Element -> the expiry we last wrote for it.
+    public private(set) var believed: [PinholeKey: Instant] = [:]
+
+    public init() {}
+
+    public struct Plan: Sendable, Equatable {
+        /// Elements to (re)write with their timeout in milliseconds. Re-adding
+        /// an existing element refreshes its timeout.
+        public var adds: [(key: PinholeKey, timeoutMs: UInt64)]
+        public var deletes: [PinholeKey]
+        /// What `believed` becomes once the batch is acknowledged.
+        fileprivate var after: [PinholeKey: Instant]
+
+        public var isEmpty: Bool { adds.isEmpty && deletes.isEmpty }
+
+        public static func == (a: Plan, b: Plan) -> Bool {
+            a.adds.map(\.key) == b.adds.map(\.key) && a.adds.map(\.timeoutMs) == b.adds.map(\.timeoutMs)
+                && a.deletes == b.deletes
+        }
+    }
+
+    /// The batch that makes the kernel match `desired`. Elements the kernel
+    /// removed itself (used one-shot, timed out) are deleted idempotently.
+    public func plan(desired: [PinholeKey: Pinhole], now: Instant) -> Plan {
+        var adds: [(key: PinholeKey, timeoutMs: UInt64)] = []
+        var deletes: [PinholeKey] = []
+        var after = believed
+        for (k, p) in desired where believed[k] != p.expires {
+            let ms = now.milliseconds(until: p.expires)
+            guard ms > 0 else { continue }  // due to expire; the timer closes it
+            adds.append((k, ms))
+            after[k] = p.expires
+        }
+        for k in believed.keys where desired[k] == nil {
+            deletes.append(k)
+            after[k] = nil
+        }
+        // Deterministic order: easier to read in logs and to test.
+        adds.sort { $0.key.description < $1.key.description }
+        deletes.sort { $0.description < $1.description }
+        return Plan(adds: adds, deletes: deletes, after: after)
+    }
+
+    /// The kernel acknowledged the whole batch.
+    public mutating func committed(_ plan: Plan) { believed = plan.after }
+
+    /// A batch failed or events were lost: believe only what a dump shows.
+    public mutating func reset(toKernel elements: [(key: PinholeKey, expiresInMs: UInt64?)], now: Instant) {
+        believed = [:]
+        for (k, ms) in elements {
+            // Unknown expiry: a value no desired pinhole has, so it is rewritten.
+            believed[k] = ms.map { now.adding(milliseconds: $0) } ?? Instant(nanoseconds: 0)
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// One FTP control connection and what it has negotiated so far.
+struct Session: Sendable {
+    /// A command still waiting for its final reply. Replies come in command
+    /// order, so the front of the queue is what the next final reply answers.
+    enum Request: Sendable, Equatable {
+        case pasv, epsv
+        /// PORT/EPRT, with the pinhole opened for it (nil if refused).
+        case port(PinholeKey?)
+        case other
+    }
+
+    let key: ConnectionKey
+    var service: String
+    var client: StreamReader
+    var server: StreamReader
+    var replies = FTPReplyReader()
+    var outstanding: [Request] = []
+    /// Pinholes this session holds, oldest first.
+    var pinholes: [PinholeKey] = []
+    var refusalsSeen: Set<Refusal> = []
+    /// Set after an overlong line: a session that sends such lines opens nothing more.
+    var suspect = false
+    /// Picked up mid-session (daemon restart, resync): untrusted until the next line start.
+    let midstream: Bool
+
+    init(key: ConnectionKey, service: String, midstream: Bool) {
+        self.key = key
+        self.service = service
+        self.midstream = midstream
+        client = StreamReader(synchronized: !midstream)
+        server = StreamReader(synchronized: !midstream)
+    }
+
+    /// Outstanding requests are bounded: a client pipelining thousands of
+    /// commands must not grow memory; losing track only makes us stricter.
+    static let maxOutstanding = 32
+
+    mutating func enqueue(_ r: Request) {
+        if outstanding.count >= Session.maxOutstanding { outstanding.removeFirst() }
+        outstanding.append(r)
+    }
+
+    mutating func dequeue() -> Request? {
+        outstanding.isEmpty ? nil : outstanding.removeFirst()
+    }
+}
