@@ -1,0 +1,183 @@
+import XCTest
+@testable import PinholeCore
+
+final class PacketDecoderTests: XCTestCase {
+    typealias F = CoreFixtures
+
+    private func segment(_ packet: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> TCPSegment? {
+        guard case .segment(let s) = PacketDecoder.decode(packet) else {
+            XCTFail("expected a segment, got \(PacketDecoder.decode(packet))", file: file, line: line)
+            return nil
+        }
+        return s
+    }
+
+    func testIPv4SegmentFieldsAndPayload() {
+        let payload = F.bytes("PASV\r\n")
+        let packet = F.ipv4(body: F.tcp(sourcePort: 40001, destinationPort: 21, sequence: 0xdead_beef,
+                                        flags: 0x18, payload: payload))
+        guard let s = segment(packet) else { return }
+        XCTAssertEqual(s.source, F.v4("198.51.100.2"))
+        XCTAssertEqual(s.destination, F.v4("203.0.113.10"))
+        XCTAssertEqual(s.sourcePort, 40001)
+        XCTAssertEqual(s.destinationPort, 21)
+        XCTAssertEqual(s.sequence, 0xdead_beef)
+        XCTAssertEqual(s.flags, [.psh, .ack])
+        XCTAssertEqual(s.payload, payload)
+    }
+
+    func testIPv4OptionsAndTCPOptionsAreSkipped() {
+        let payload = F.bytes("227 ok\r\n")
+        let packet = F.ipv4(options: [1, 1, 1, 0], body: F.tcp(options: [2, 4, 5, 0xb4, 1, 1, 1, 0], payload: payload))
+        XCTAssertEqual(segment(packet)?.payload, payload)
+    }
+
+    func testIPv4TotalLengthCutsLinkPadding() {
+        let packet = F.ipv4(body: F.tcp(flags: 0x10), padding: [0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(segment(packet)?.payload, [])
+    }
+
+    func testIPv4SynFlags() {
+        let packet = F.ipv4(body: F.tcp(flags: 0x02))
+        XCTAssertEqual(segment(packet)?.flags, [.syn])
+    }
+
+    func testIPv4FragmentsAreIgnored() {
+        let body = F.tcp(payload: F.bytes("PORT 1,2,3,4,5,6\r\n"))
+        XCTAssertEqual(PacketDecoder.decode(F.ipv4(flagsAndOffset: 0x2000, body: body)), .ignored, "MF set")
+        XCTAssertEqual(PacketDecoder.decode(F.ipv4(flagsAndOffset: 0x0001, body: body)), .ignored, "offset 8")
+        XCTAssertEqual(PacketDecoder.decode(F.ipv4(flagsAndOffset: 0x4000, body: body)).isSegment, true, "DF only")
+    }
+
+    func testIPv4NonTCPIsIgnored() {
+        XCTAssertEqual(PacketDecoder.decode(F.ipv4(protocolNumber: 17, body: [UInt8](repeating: 0, count: 8))), .ignored)
+    }
+
+    func testIPv4BadLengthsAreMalformed() {
+        var p = F.ipv4(body: F.tcp())
+        p[0] = 0x44  // IHL 4
+        XCTAssertEqual(PacketDecoder.decode(p), .malformed)
+        p = F.ipv4(body: F.tcp())
+        p[3] = UInt8(p.count + 1)  // total length beyond the copy
+        XCTAssertEqual(PacketDecoder.decode(p), .malformed)
+        p = F.ipv4(body: F.tcp())
+        p[0] = 0x4f  // IHL 60 > total length
+        XCTAssertEqual(PacketDecoder.decode(p), .malformed)
+        p = F.ipv4(body: F.tcp())
+        p[20 + 12] = 0x40  // TCP data offset 4
+        XCTAssertEqual(PacketDecoder.decode(p), .malformed)
+        p = F.ipv4(body: F.tcp())
+        p[20 + 12] = 0x60  // data offset 24 > 20 bytes present
+        XCTAssertEqual(PacketDecoder.decode(p), .malformed)
+        p = F.ipv4(body: Array(F.tcp().prefix(19)))
+        XCTAssertEqual(PacketDecoder.decode(p), .malformed, "short TCP header")
+    }
+
+    func testUnknownVersionAndEmptyAreMalformed() {
+        XCTAssertEqual(PacketDecoder.decode([]), .malformed)
+        var p = F.ipv4(body: F.tcp())
+        p[0] = 0x55
+        XCTAssertEqual(PacketDecoder.decode(p), .malformed)
+    }
+
+    func testIPv6Segment() {
+        let payload = F.bytes("229 Entering Extended Passive Mode (|||6446|)\r\n")
+        guard let s = segment(F.ipv6(body: F.tcp(sourcePort: 21, destinationPort: 50000, sequence: 7, payload: payload)))
+        else { return }
+        XCTAssertEqual(s.source, IPAddress("2001:db8::2"))
+        XCTAssertEqual(s.destination, IPAddress("2001:db8:1::10"))
+        XCTAssertEqual(s.sourcePort, 21)
+        XCTAssertEqual(s.destinationPort, 50000)
+        XCTAssertEqual(s.sequence, 7)
+        XCTAssertEqual(s.payload, payload)
+    }
+
+    func testIPv6PayloadLengthCutsPadding() {
+        XCTAssertEqual(segment(F.ipv6(body: F.tcp(payload: [1, 2, 3]), padding: [9, 9]))?.payload, [1, 2, 3])
+    }
+
+    func testIPv6ExtensionHeadersAreWalked() {
+        let payload = F.bytes("EPSV\r\n")
+        // hop-by-hop -> routing -> destination options -> AH -> TCP
+        let chain = F.extensionHeader(next: 43, units: 1) + F.extensionHeader(next: 60)
+            + F.extensionHeader(next: 51, units: 2) + F.authenticationHeader(next: 6, lengthField: 4)
+        XCTAssertEqual(segment(F.ipv6(next: 0, extensions: chain, body: F.tcp(payload: payload)))?.payload, payload)
+    }
+
+    func testIPv6FragmentAndNoNextAreIgnored() {
+        let frag: [UInt8] = [6, 0, 0, 0, 0, 0, 0, 1]
+        XCTAssertEqual(PacketDecoder.decode(F.ipv6(next: 44, extensions: frag, body: F.tcp())), .ignored)
+        XCTAssertEqual(PacketDecoder.decode(F.ipv6(next: 0, extensions: F.extensionHeader(next: 44) + frag,
+                                                   body: F.tcp())), .ignored)
+        XCTAssertEqual(PacketDecoder.decode(F.ipv6(next: 59, body: [])), .malformed, "zero payload length")
+        XCTAssertEqual(PacketDecoder.decode(F.ipv6(next: 59, body: [0, 0, 0, 0])), .ignored)
+        XCTAssertEqual(PacketDecoder.decode(F.ipv6(next: 17, body: [UInt8](repeating: 0, count: 8))), .ignored)
+    }
+
+    func testIPv6ExtensionHeaderBeyondPayloadIsMalformed() {
+        // Hop-by-hop claims 16 bytes but the payload ends after 8.
+        let packet = F.ipv6(next: 0, extensions: [6, 1, 0, 0, 0, 0, 0, 0], body: [])
+        XCTAssertEqual(PacketDecoder.decode(packet), .malformed)
+        var bad = F.ipv6(body: F.tcp())
+        bad[5] = UInt8(truncatingIfNeeded: bad.count)  // payload length beyond the copy
+        XCTAssertEqual(PacketDecoder.decode(bad), .malformed)
+    }
+
+    func testIPv6EndlessExtensionChainIsBounded() {
+        var chain: [UInt8] = []
+        for _ in 0..<40 { chain += F.extensionHeader(next: 60) }
+        XCTAssertEqual(PacketDecoder.decode(F.ipv6(next: 60, extensions: chain, body: F.tcp())), .malformed)
+    }
+
+    /// Every prefix of valid packets decodes to something without trapping, and only
+    /// the full packet (or a padded one) yields a segment.
+    func testTruncatedAtEveryLength() {
+        let packets = [
+            F.ipv4(options: [1, 1, 1, 0], body: F.tcp(options: [1, 1, 1, 0], payload: F.bytes("PORT 1,2,3,4,5,6\r\n"))),
+            F.ipv6(next: 0, extensions: F.extensionHeader(next: 51) + F.authenticationHeader(next: 6),
+                   body: F.tcp(payload: F.bytes("EPRT |2|2001:db8::2|5282|\r\n"))),
+        ]
+        for packet in packets {
+            for length in 0..<packet.count {
+                let result = PacketDecoder.decode(Array(packet.prefix(length)))
+                XCTAssertFalse(result.isSegment, "prefix of \(length) of \(packet.count) bytes decoded as \(result)")
+            }
+            XCTAssertTrue(PacketDecoder.decode(packet).isSegment)
+        }
+    }
+
+    /// Random bytes and random mutations of valid packets never trap.
+    func testRandomInputNeverTraps() {
+        var rng = F.SeededRNG(seed: 0x5eed_0001)
+        let valid = [
+            F.ipv4(body: F.tcp(payload: F.bytes("227 Entering Passive Mode (198,51,100,2,24,57)\r\n"))),
+            F.ipv6(next: 0, extensions: F.extensionHeader(next: 6), body: F.tcp(payload: F.bytes("EPSV\r\n"))),
+        ]
+        var segments = 0
+        for i in 0..<20_000 {
+            var packet: [UInt8]
+            if i % 2 == 0 {
+                packet = F.randomBytes(Int.random(in: 0...120, using: &rng), &rng)
+                if let first = packet.first { packet[0] = (i % 4 == 0 ? 0x40 : 0x60) | (first & 0x0f) }
+            } else {
+                packet = valid[i / 2 % 2]
+                for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                    packet[Int.random(in: 0..<packet.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+                }
+                packet = Array(packet.prefix(Int.random(in: 0...packet.count, using: &rng)))
+            }
+            if case .segment(let s) = PacketDecoder.decode(packet) {
+                segments += 1
+                XCTAssertLessThanOrEqual(s.payload.count, packet.count)
+            }
+        }
+        XCTAssertGreaterThan(segments, 0, "mutations should sometimes still decode")
+    }
+}
+
+extension DecodedPacket {
+    var isSegment: Bool {
+        if case .segment = self { return true }
+        return false
+    }
+}
