@@ -1,0 +1,62 @@
+import CNetfilter
+
+/// Runs nft scripts through libnftables (one `nft_ctx`, output and errors
+/// captured in buffers). A script is one transaction: all of it or none.
+public final class RulesetInstaller {
+    private let ctx: OpaquePointer
+
+    public init() throws(NetfilterError) {
+        guard let c = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
+            throw NetfilterError(operation: "create nftables context", code: ENOMEM)
+        }
+        ctx = c
+        guard nft_ctx_buffer_output(ctx) == 0, nft_ctx_buffer_error(ctx) == 0 else {
+            nft_ctx_free(c)
+            throw NetfilterError(operation: "buffer nftables output", code: ENOMEM)
+        }
+    }
+
+    deinit { nft_ctx_free(ctx) }
+
+    /// Runs an nft script atomically (`nft -f`); returns nft's output. On
+    /// failure the error carries nft's own message (which names the line).
+    @discardableResult
+    public func run(_ script: String) throws(NetfilterError) -> String {
+        let rc = nft_run_cmd_from_buffer(ctx, script)
+        // Reading a buffer also resets it for the next command.
+        let output = nft_ctx_get_output_buffer(ctx).map { String(cString: $0) } ?? ""
+        let errors = nft_ctx_get_error_buffer(ctx).map { String(cString: $0) } ?? ""
+        if rc != 0 {
+            let firstLine = script.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+            throw NetfilterError(operation: "nft script", code: 0, context: firstLine,
+                                 detail: errors.trimmingTrailingNewlines().isEmpty ? "failed" : errors.trimmingTrailingNewlines())
+        }
+        return output
+    }
+
+    /// `nft list table FAMILY NAME`; nil when the table does not exist.
+    public func listTable(family: String, name: String) throws(NetfilterError) -> String? {
+        do {
+            return try run("list table \(family) \(name)")
+        } catch where error.detail?.contains("No such file or directory") == true {
+            return nil
+        }
+    }
+
+    public func tableExists(family: String, name: String) -> Bool {
+        (try? listTable(family: family, name: name)) != nil
+    }
+
+    /// `nft delete table FAMILY NAME`.
+    public func deleteTable(family: String, name: String) throws(NetfilterError) {
+        try run("delete table \(family) \(name)")
+    }
+}
+
+extension String {
+    func trimmingTrailingNewlines() -> String {
+        var s = Substring(self)
+        while s.last == "\n" { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,180 @@
+import CNetfilter
+import PinholeCore
+
+/// One element to add (with a timeout) or delete.
+public struct ElementChange: Sendable, Hashable {
+    public var location: SetLocation
+    public var key: PinholeKey
+    /// Milliseconds until the kernel removes it; nil for deletes (or the set's default timeout).
+    public var timeoutMs: UInt64?
+
+    public init(location: SetLocation, key: PinholeKey, timeoutMs: UInt64? = nil) {
+        self.location = location
+        self.key = key
+        self.timeoutMs = timeoutMs
+    }
+}
+
+/// The nft family number of a table family name (`inet`, `ip`, `ip6`, ...).
+func nfproto(ofFamily family: String) -> UInt16? {
+    switch family {
+    case "inet": return UInt16(NFPROTO_INET)
+    case "ip": return UInt16(NFPROTO_IPV4)
+    case "ip6": return UInt16(NFPROTO_IPV6)
+    case "arp": return UInt16(NFPROTO_ARP)
+    case "bridge": return UInt16(NFPROTO_BRIDGE)
+    case "netdev": return UInt16(NFPROTO_NETDEV)
+    default: return nil
+    }
+}
+
+/// Owns one `struct nftnl_set` (freed in deinit; it owns its elements).
+final class NftnlSet {
+    let pointer: OpaquePointer
+
+    init(_ location: SetLocation) {
+        pointer = nftnl_set_alloc()!  // aborts only on OOM, like every malloc in Swift
+        nftnl_set_set_str(pointer, UInt16(NFTNL_SET_TABLE.rawValue), location.table)
+        nftnl_set_set_str(pointer, UInt16(NFTNL_SET_NAME.rawValue), location.set)
+    }
+
+    deinit { nftnl_set_free(pointer) }
+
+    /// `nftnl_set_elem_add` with the element key and, if given, its timeout.
+    func addElement(key: [UInt8], timeoutMs: UInt64?) {
+        let e = nftnl_set_elem_alloc()!
+        key.withUnsafeBytes { _ = nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY), $0.baseAddress, UInt32($0.count)) }
+        if let timeoutMs { nftnl_set_elem_set_u64(e, UInt16(NFTNL_SET_ELEM_TIMEOUT), timeoutMs) }
+        nftnl_set_elem_add(pointer, e)
+    }
+}
+
+/// A whole nf_tables batch (BATCH_BEGIN, element messages, BATCH_END) as bytes,
+/// plus what each message was about so a kernel error can be traced back to it.
+/// Building needs no socket, so the encoding is unit-tested with golden bytes.
+struct SetElementBatch {
+    /// What one message in the batch carried.
+    struct MessageInfo {
+        var operation: String
+        var location: SetLocation
+        /// Offset of each element attribute inside the message, for extended ACKs.
+        var elements: [(range: Range<Int>, key: PinholeKey)]
+        var setAttribute: Range<Int>?
+        var tableAttribute: Range<Int>?
+    }
+
+    static let maxElementsPerMessage = 1000
+
+    private(set) var bytes: [UInt8] = []
+    private(set) var messages: [UInt32: MessageInfo] = [:]
+    /// Sequence numbers of the messages that ask for an ACK, in order.
+    private(set) var ackedSequences: [UInt32] = []
+    let beginSequence: UInt32
+    private(set) var endSequence: UInt32 = 0
+
+    /// Deletes come first so that a key in both lists ends up present with its new timeout.
+    init(adds: [ElementChange], deletes: [ElementChange], firstSequence: UInt32) throws(NetfilterError) {
+        var seq = firstSequence
+        beginSequence = seq
+        appendRaw(maxBytes: 64) { nftnl_batch_begin($0, seq) }
+        for (kind, changes) in [(CNF_NFT_MSG_DESTROYSETELEM, deletes), (Int32(NFT_MSG_NEWSETELEM.rawValue), adds)] {
+            for (location, group) in Self.grouped(changes) {
+                guard let family = nfproto(ofFamily: location.family) else {
+                    throw NetfilterError(operation: "encode set elements", code: EAFNOSUPPORT,
+                                         context: "set \(location)", detail: "unknown table family \"\(location.family)\"")
+                }
+                var start = 0
+                while start < group.count {
+                    let chunk = group[start..<min(start + Self.maxElementsPerMessage, group.count)]
+                    start += chunk.count
+                    seq &+= 1
+                    appendElementMessage(kind: UInt16(kind), family: family, location: location, chunk: chunk, sequence: seq)
+                }
+            }
+        }
+        seq &+= 1
+        endSequence = seq
+        appendRaw(maxBytes: 64) { buf in
+            let nlh = nftnl_batch_end(buf, seq)!
+            // Kernel >= 6.10 ACKs BATCH_END after the commit: a positive "committed".
+            nlh.pointee.nlmsg_flags |= UInt16(NLM_F_ACK)
+            return nlh
+        }
+    }
+
+    /// Groups changes by set, keeping the first-seen order of sets and elements.
+    private static func grouped(_ changes: [ElementChange]) -> [(SetLocation, [ElementChange])] {
+        var order: [SetLocation] = []
+        var bySet: [SetLocation: [ElementChange]] = [:]
+        for c in changes {
+            if bySet[c.location] == nil { order.append(c.location) }
+            bySet[c.location, default: []].append(c)
+        }
+        return order.map { ($0, bySet[$0]!) }
+    }
+
+    /// Runs a libnftnl builder on a scratch buffer and appends the message it wrote.
+    private mutating func appendRaw(maxBytes: Int, _ build: (UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<nlmsghdr>?) {
+        var scratch = [UInt8](repeating: 0, count: maxBytes)
+        let len = scratch.withUnsafeMutableBytes { raw -> Int in
+            let nlh = build(raw.baseAddress!.assumingMemoryBound(to: CChar.self))!
+            return Int(nlh.pointee.nlmsg_len)
+        }
+        precondition(len <= maxBytes, "netlink message overran its buffer")
+        bytes += scratch[0..<netlinkAlign(len)]
+    }
+
+    private mutating func appendElementMessage(kind: UInt16, family: UInt16, location: SetLocation,
+                                               chunk: ArraySlice<ElementChange>, sequence: UInt32) {
+        let set = NftnlSet(location)
+        for c in chunk { set.addElement(key: c.key.elementKey, timeoutMs: kind == UInt16(CNF_NFT_MSG_DESTROYSETELEM) ? nil : c.timeoutMs) }
+        let flags = UInt16(NLM_F_ACK) | (kind == UInt16(NFT_MSG_NEWSETELEM.rawValue) ? UInt16(NLM_F_CREATE) : 0)
+        // Generous bound: an IPv6 element with timeout is < 100 bytes; names are < 256 bytes each.
+        let maxBytes = 1024 + chunk.count * 128
+        let messageStart = bytes.count
+        appendRaw(maxBytes: maxBytes) { buf in
+            let nlh = nftnl_nlmsg_build_hdr(buf, kind, family, flags, sequence)!
+            nftnl_set_elems_nlmsg_build_payload(nlh, set.pointer)
+            return nlh
+        }
+        ackedSequences.append(sequence)
+        messages[sequence] = Self.describe(message: bytes[messageStart...], kind: kind, location: location)
+    }
+
+    /// Reads back the message we built: where each element and the set name sit.
+    private static func describe(message: ArraySlice<UInt8>, kind: UInt16, location: SetLocation) -> MessageInfo {
+        let base = message.startIndex
+        var info = MessageInfo(operation: kind == UInt16(CNF_NFT_MSG_DESTROYSETELEM) ? "delete set elements" : "add set elements",
+                               location: location, elements: [])
+        guard let m = NetlinkMessage.parse(message).first else { return info }
+        func rel(_ a: NetlinkAttribute) -> Range<Int> { (a.bytes.startIndex - base)..<(a.bytes.endIndex - base) }
+        let attrs = m.nfAttributes
+        if let t = attrs.first(NFTA_SET_ELEM_LIST_TABLE.rawValue) { info.tableAttribute = rel(t) }
+        if let s = attrs.first(NFTA_SET_ELEM_LIST_SET.rawValue) { info.setAttribute = rel(s) }
+        for element in attrs.first(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)?.nested ?? [] {
+            guard let keyData = element.nested.first(NFTA_SET_ELEM_KEY.rawValue)?.nested.first(NFTA_DATA_VALUE.rawValue),
+                  let key = PinholeKey(elementKey: Array(keyData.value)) else { continue }
+            info.elements.append((rel(element), key))
+        }
+        return info
+    }
+
+    /// Names what a kernel error on `sequence` (at `offset`, if extended ACK gave one) was about.
+    func context(ofError sequence: UInt32, offset: Int?) -> (operation: String, context: String) {
+        if sequence == beginSequence || sequence == endSequence {
+            return ("commit set element batch", "\(messages.count) message(s)")
+        }
+        guard let info = messages[sequence] else { return ("set element batch", "unknown sequence \(sequence)") }
+        let set = "set \(info.location)"
+        if let offset {
+            if let e = info.elements.first(where: { $0.range.contains(offset) }) {
+                return (info.operation, "\(set), element \(e.key)")
+            }
+            if info.setAttribute?.contains(offset) == true { return (info.operation, "\(set): the set") }
+            if info.tableAttribute?.contains(offset) == true { return (info.operation, "\(set): the table") }
+        }
+        if info.elements.count == 1 { return (info.operation, "\(set), element \(info.elements[0].key)") }
+        let keys = info.elements.prefix(3).map { "\($0.key)" }.joined(separator: ", ")
+        return (info.operation, "\(set), one of \(info.elements.count) elements: \(keys)\(info.elements.count > 3 ? ", ..." : "")")
+    }
+}

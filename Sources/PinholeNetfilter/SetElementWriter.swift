@@ -1,0 +1,149 @@
+import CNetfilter
+import PinholeCore
+
+/// What attach mode needs to know about a user's set.
+public struct SetInfo: Sendable, Hashable {
+    /// Bytes per key: 12 for `ipv4_addr . ipv4_addr . inet_service`, 36 for the ipv6 one.
+    public var keyLength: Int
+    /// nft's key type id (concatenations pack 6 bits per field).
+    public var keyType: UInt32
+    /// NFT_SET_* flags.
+    public var flags: UInt32
+    public var hasTimeout: Bool { flags & UInt32(NFT_SET_TIMEOUT.rawValue) != 0 }
+
+    public init(keyLength: Int, keyType: UInt32, flags: UInt32) {
+        self.keyLength = keyLength
+        self.keyType = keyType
+        self.flags = flags
+    }
+}
+
+/// Writes and reads set elements over NETLINK_NETFILTER (libnftnl + libmnl).
+/// Synchronous: each call sends and reads every reply before returning.
+public final class SetElementWriter {
+    private let socket: NetlinkSocket
+    private var buffer: [UInt8]
+
+    public init() throws(NetfilterError) {
+        socket = try NetlinkSocket(purpose: "nftables set elements")
+        // Big enough that per-message ACKs of a large batch never overflow (NETLINK-NOTES).
+        try socket.setReceiveBuffer(bytes: 4 << 20)
+        socket.setNetlinkOption(NETLINK_EXT_ACK)  // the kernel says which element failed
+        socket.setNetlinkOption(NETLINK_CAP_ACK)  // errors echo only the header, not our whole batch
+        socket.setReceiveTimeout(milliseconds: 5000)
+        buffer = [UInt8](repeating: 0, count: max(Int(cnf_mnl_socket_buffer_size()), 256 << 10))
+    }
+
+    /// The socket, for callers that want to poll it (nothing arrives unasked).
+    public var fileDescriptor: Int32 { socket.fileDescriptor }
+
+    /// One batch (BATCH_BEGIN, messages, BATCH_END) with all `deletes`
+    /// (NFT_MSG_DESTROYSETELEM: idempotent) then all `adds` (NFT_MSG_NEWSETELEM,
+    /// NLM_F_CREATE: re-adding refreshes the timeout). All or nothing: on error
+    /// nothing is committed and the error names the element, set and table.
+    public func apply(adds: [ElementChange], deletes: [ElementChange]) throws(NetfilterError) {
+        if adds.isEmpty && deletes.isEmpty { return }
+        let batch = try SetElementBatch(adds: adds, deletes: deletes, firstSequence: socket.nextSequence())
+        socket.sequence = batch.endSequence
+        try socket.send(batch.bytes, operation: "send set element batch")
+        try readAcks(of: batch)
+    }
+
+    /// Every reply to the batch is queued by the time sendto returns (nfnetlink
+    /// runs the batch in our context), so read without blocking until empty;
+    /// block briefly only if ACKs are still missing.
+    private func readAcks(of batch: SetElementBatch) throws(NetfilterError) {
+        var pending = Set(batch.ackedSequences)
+        var endAcked = false
+        var failure: NetfilterError?
+        while true {
+            let waitForMore = failure == nil && !pending.isEmpty && !endAcked
+            switch try socket.receive(into: &buffer, dontWait: !waitForMore, operation: "read set element ACKs") {
+            case .wouldBlock:
+                if let failure { throw failure }
+                if !pending.isEmpty {
+                    throw NetfilterError(operation: "set element batch", code: ETIMEDOUT,
+                                         detail: "\(pending.count) ACK(s) missing; state unknown, resync")
+                }
+                return
+            case .overflow:
+                throw NetfilterError(operation: "set element batch", code: ENOBUFS,
+                                     detail: "ACKs lost; whether it committed is unknown, resync")
+            case .bytes(let n):
+                for m in NetlinkMessage.parse(buffer[0..<n]) {
+                    guard failure == nil, let ack = NetlinkAck(m) else { continue }
+                    if ack.errno == 0 {
+                        pending.remove(ack.sequence)
+                        if ack.sequence == batch.endSequence { endAcked = true }
+                    } else if ack.sequence >= batch.beginSequence && ack.sequence <= batch.endSequence {
+                        // First error wins: after it the kernel aborted the whole batch.
+                        let (op, ctx) = batch.context(ofError: ack.sequence, offset: ack.badAttributeOffset)
+                        failure = NetfilterError(operation: op, code: ack.errno, context: ctx, detail: ack.message)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Dumps a set (NFT_MSG_GETSETELEM, NLM_F_DUMP): each key and the
+    /// milliseconds until it expires, when the set has timeouts.
+    public func elements(of set: SetLocation, keyFamily: IPFamily) throws(NetfilterError) -> [(key: PinholeKey, expiresInMs: UInt64?)] {
+        let seq = socket.nextSequence()
+        let request = try Self.setRequest(type: UInt16(NFT_MSG_GETSETELEM.rawValue), flags: UInt16(NLM_F_DUMP),
+                                          set: set, sequence: seq, tableAttr: NFTA_SET_ELEM_LIST_TABLE.rawValue,
+                                          setAttr: NFTA_SET_ELEM_LIST_SET.rawValue)
+        var out: [(key: PinholeKey, expiresInMs: UInt64?)] = []
+        try socket.transact(request, sequence: seq, buffer: &buffer, operation: "list set elements", context: "set \(set)") { m in
+            guard m.nfMessageType == UInt8(NFT_MSG_NEWSETELEM.rawValue) else { return }
+            out += Self.decodeElements(m).filter { $0.key.family == keyFamily }
+        }
+        return out
+    }
+
+    /// Elements of one NFT_MSG_NEWSETELEM message (dump reply).
+    static func decodeElements(_ m: NetlinkMessage) -> [(key: PinholeKey, expiresInMs: UInt64?)] {
+        var out: [(key: PinholeKey, expiresInMs: UInt64?)] = []
+        for element in m.nfAttributes.first(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)?.nested ?? [] {
+            let attrs = element.nested
+            guard let value = attrs.first(NFTA_SET_ELEM_KEY.rawValue)?.nested.first(NFTA_DATA_VALUE.rawValue),
+                  let key = PinholeKey(elementKey: Array(value.value)) else { continue }
+            out.append((key, attrs.first(NFTA_SET_ELEM_EXPIRATION.rawValue)?.be64))
+        }
+        return out
+    }
+
+    /// Looks a set up (NFT_MSG_GETSET): nil when the table or set does not exist.
+    public func setInfo(_ set: SetLocation) throws(NetfilterError) -> SetInfo? {
+        let seq = socket.nextSequence()
+        let request = try Self.setRequest(type: UInt16(NFT_MSG_GETSET.rawValue), flags: UInt16(NLM_F_ACK),
+                                          set: set, sequence: seq, tableAttr: NFTA_SET_TABLE.rawValue,
+                                          setAttr: NFTA_SET_NAME.rawValue)
+        var info: SetInfo?
+        do {
+            try socket.transact(request, sequence: seq, buffer: &buffer, operation: "look up set", context: "set \(set)") { m in
+                guard m.nfMessageType == UInt8(NFT_MSG_NEWSET.rawValue) else { return }
+                let a = m.nfAttributes
+                info = SetInfo(keyLength: Int(a.first(NFTA_SET_KEY_LEN.rawValue)?.be32 ?? 0),
+                               keyType: a.first(NFTA_SET_KEY_TYPE.rawValue)?.be32 ?? 0,
+                               flags: a.first(NFTA_SET_FLAGS.rawValue)?.be32 ?? 0)
+            }
+        } catch where error.code == ENOENT {
+            return nil
+        }
+        return info
+    }
+
+    /// A request naming one set by table and name (NUL-terminated strings).
+    private static func setRequest(type: UInt16, flags: UInt16, set: SetLocation, sequence: UInt32,
+                                   tableAttr: UInt32, setAttr: UInt32) throws(NetfilterError) -> [UInt8] {
+        guard let family = nfproto(ofFamily: set.family) else {
+            throw NetfilterError(operation: "look up set", code: EAFNOSUPPORT, context: "set \(set)",
+                                 detail: "unknown table family \"\(set.family)\"")
+        }
+        var b = NetlinkMessageBuilder(type: cnf_nfnl_msg_type(UInt16(NFNL_SUBSYS_NFTABLES), type), flags: flags,
+                                      sequence: sequence, family: UInt8(family), resourceID: 0)
+        b.attribute(tableAttr, Array(set.table.utf8) + [0])
+        b.attribute(setAttr, Array(set.set.utf8) + [0])
+        return b.finish()
+    }
+}
