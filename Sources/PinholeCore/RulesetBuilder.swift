@@ -13,43 +13,51 @@ public enum RulesetBuilder {
     static let tapPriority = -150
     static let enforcePriority = -10
 
-    /// `add; delete; table {...}` replaces the table atomically whether or not
-    /// it existed (nft 1.0.6 has no `destroy table`).
+    /// The set size; fixed so that `add set` on a reload matches the existing set.
+    public static let setSize = 65535
+
+    /// An idempotent script: creates the table and sets if missing (keeping
+    /// the elements of existing sets, so start-up after a crash and SIGHUP
+    /// reloads lose no pinhole), then flushes and refills every chain. nft
+    /// runs it as one transaction: either all of it applies or none.
     public static func script(for policy: Policy, options: Options = Options()) -> String {
-        let t = policy.table
-        var out = "add table inet \(t)\ndelete table inet \(t)\ntable inet \(t) {\n"
+        let t = "inet \(policy.table)"
+        var out = "add table \(t)\n"
         if policy.attach == nil {
             for family in IPFamily.allCases {
                 let set = policy.pinholeSet(family).set
-                out += "\tset \(set) {\n\t\ttype \(keyType(family))\n\t\tflags dynamic,timeout\n"
-                out += "\t\tsize \(max(policy.limits.pinholes, 1024))\n\t}\n"
+                out += "add set \(t) \(set) { type \(keyType(family)); flags dynamic,timeout; size \(setSize); }\n"
             }
         }
-        let taps = tapRules(policy)
-        for (chain, hook) in [("tap_prerouting", "prerouting"), ("tap_output", "output")] {
-            out += "\tchain \(chain) {\n\t\ttype filter hook \(hook) priority \(tapPriority); policy accept;\n"
-            for r in taps { out += "\t\t\(r)\n" }
-            out += "\t}\n"
-        }
         let guards = policy.attach == nil ? guardRules(policy) : []
+        let base: [(String, String, Int)] = [
+            ("tap_prerouting", "prerouting", tapPriority), ("tap_output", "output", tapPriority),
+            ("enforce_forward", "forward", enforcePriority), ("enforce_input", "input", enforcePriority),
+        ]
+        for (chain, hook, prio) in base {
+            out += "add chain \(t) \(chain) { type filter hook \(hook) priority \(prio); policy accept; }\n"
+            out += "flush chain \(t) \(chain)\n"
+        }
+        out += "add chain \(t) pinhole_check\nflush chain \(t) pinhole_check\n"
+        for r in tapRules(policy) {
+            out += "add rule \(t) tap_prerouting \(r)\n"
+            out += "add rule \(t) tap_output \(r)\n"
+        }
         if !guards.isEmpty {
-            out += "\tchain pinhole_check {\n"
             for family in IPFamily.allCases {
                 let set = policy.pinholeSet(family).set
                 let tuple = family == .ipv4 ? "ip saddr . ip daddr . tcp dport" : "ip6 saddr . ip6 daddr . tcp dport"
-                out += "\t\t\(tuple) @\(set) delete @\(set) { \(tuple) } accept\n"
+                out += "add rule \(t) pinhole_check \(tuple) @\(set) delete @\(set) { \(tuple) } accept\n"
             }
             if let q = options.synQueue {
-                out += "\t\tlimit rate 2000/second burst 200 packets queue num \(q)\n"
+                out += "add rule \(t) pinhole_check limit rate 2000/second burst 200 packets queue num \(q)\n"
             }
-            out += "\t\tcounter drop comment \"no pinhole\"\n\t}\n"
-            for (chain, hook) in [("enforce_forward", "forward"), ("enforce_input", "input")] {
-                out += "\tchain \(chain) {\n\t\ttype filter hook \(hook) priority \(enforcePriority); policy accept;\n"
-                for r in guards { out += "\t\t\(r)\n" }
-                out += "\t}\n"
+            out += "add rule \(t) pinhole_check counter drop comment \"no pinhole\"\n"
+            for r in guards {
+                out += "add rule \(t) enforce_forward \(r)\n"
+                out += "add rule \(t) enforce_input \(r)\n"
             }
         }
-        out += "}\n"
         return out
     }
 

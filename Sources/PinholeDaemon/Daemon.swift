@@ -1,1 +1,154 @@
+import Glibc
+import Logging
+import PinholeConfig
 import PinholeCore
+import PinholeNetfilter
+
+/// pinholed: one thread owns all state. It polls the NFLOG, conntrack and
+/// control sockets, a signal pipe and a timer; feeds the inspector; and after
+/// every round makes the kernel sets match the inspector (one batch).
+public final class Daemon {
+    let options: DaemonOptions
+    let logger: Logger
+    let events: EventLog
+    var loaded: LoadedPolicy
+    var inspector: Inspector
+    var reconciler = Reconciler()
+    var stats = RuntimeStats()
+    let startedAt: Instant
+
+    let installer: RulesetInstaller
+    let writer: SetElementWriter
+    var nflog: NflogReader
+    var conntrack: ConntrackEvents
+    var control: ControlServer!
+    var signals: SignalPipe!
+    var running = true
+    var lastTableCheck: Instant
+
+    /// Everything up to `ready`. Throws for anything that should stop start-up.
+    public init(options: DaemonOptions, policy loaded: LoadedPolicy) throws(DaemonError) {
+        self.options = options
+        LoggingSystem.bootstrap { _ in LineLogHandler(level: options.logLevel) }
+        var logger = Logger(label: "pinholed")
+        logger.logLevel = options.logLevel
+        self.logger = logger
+        events = EventLog(logger: logger)
+        self.loaded = loaded
+        inspector = Inspector(policy: loaded.policy)
+        startedAt = SystemClock.now()
+        lastTableCheck = startedAt
+        let policy = loaded.policy
+        do {
+            installer = try RulesetInstaller()
+            writer = try SetElementWriter()
+            try Daemon.checkAttachSets(policy, writer)
+            // Elements left by an earlier run (crash, kill -9): adopted below
+            // if their session is still live, deleted otherwise.
+            let leftovers = Daemon.readSets(policy, writer, logger)
+            _ = try installer.run(RulesetBuilder.script(for: policy))
+            nflog = try NflogReader(group: policy.nflogGroup)
+            conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(policy))
+            let now = SystemClock.now()
+            events.record(inspector.resync(dump: try conntrack.dump(), now: now))
+            events.record(inspector.adopt(elements: leftovers, now: now))
+            reconciler.reset(toKernel: leftovers, now: now)
+            if !leftovers.isEmpty {
+                logger.notice("restart reconciliation", metadata: ["found": "\(leftovers.count)",
+                                                                  "adopted": "\(inspector.pinholes.count)"])
+            }
+        } catch let e as NetfilterError {
+            throw .netfilter(e)
+        } catch let e as DaemonError {
+            throw e
+        } catch {
+            throw .system("start-up", EIO)
+        }
+        reconcile()
+        signals = try SignalPipe(signals: [SIGTERM, SIGINT, SIGHUP])
+        do {
+            control = try ControlServer(path: options.socketPath ?? policy.socket, group: policy.socketGroup)
+        } catch {
+            removeOwnTable()
+            throw .system("control socket \(options.socketPath ?? policy.socket): \(error)", EIO)
+        }
+    }
+
+    /// The event loop; returns the process exit code.
+    public func run() -> Int32 {
+        logger.notice("ready", metadata: ["policy": "\(loaded.path)", "services": "\(loaded.policy.services.count)",
+                                          "table": "inet \(loaded.policy.table)",
+                                          "nflog_group": "\(loaded.policy.nflogGroup)",
+                                          "socket": "\(options.socketPath ?? loaded.policy.socket)"])
+        SystemdNotify.ready()
+        while running {
+            pollOnce()
+        }
+        shutdown()
+        return 0
+    }
+
+    private func pollOnce() {
+        var fds: [pollfd] = []
+        func add(_ fd: Int32) { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        add(signals.readFD)
+        add(nflog.fileDescriptor)
+        for fd in conntrack.fileDescriptors { add(fd) }
+        let controlFDs = control.fileDescriptors
+        for fd in controlFDs { add(fd) }
+        let n = poll(&fds, nfds_t(fds.count), pollTimeoutMs())
+        if n < 0, errno != EINTR {
+            logger.error("poll failed", metadata: ["error": "\(String(cString: strerror(errno)))"])
+            return
+        }
+        let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
+        if ready.contains(signals.readFD) { handleSignals() }
+        // NFLOG before conntrack: a reply's copy precedes the data
+        // connection it announces, so pinholes open before `used` arrives.
+        if ready.contains(nflog.fileDescriptor) { readNflog() }
+        if conntrack.fileDescriptors.contains(where: ready.contains) { readConntrack() }
+        let now = SystemClock.now()
+        events.record(inspector.expire(now: now))
+        reconcile()
+        for fd in controlFDs where ready.contains(fd) {
+            control.handleReadable(fd: fd) { req, peer in self.answer(req, peer: peer) }
+        }
+        reconcile()
+        checkTable(now: now)
+    }
+
+    /// Wake for the next expiry, and at least every second for housekeeping.
+    private func pollTimeoutMs() -> Int32 {
+        guard let next = inspector.nextExpiry else { return 1000 }
+        return Int32(min(1000, SystemClock.now().milliseconds(until: next) + 1))
+    }
+
+    func readNflog() {
+        do {
+            let result = try nflog.drain { packet in
+                switch PacketDecoder.decode(packet.payload) {
+                case .segment(let seg):
+                    self.events.record(self.inspector.handle(segment: seg, now: SystemClock.now()))
+                case .malformed:
+                    self.stats.badPackets += 1
+                case .ignored:
+                    break
+                }
+            }
+            if result.overflowed { resync(reason: "nflog overflow") }
+        } catch {
+            logger.error("nflog read failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func readConntrack() {
+        do {
+            let result = try conntrack.drain { e in
+                self.events.record(self.inspector.handle(conntrack: e, now: SystemClock.now()))
+            }
+            if result.overflowed { resync(reason: "conntrack overflow") }
+        } catch {
+            logger.error("conntrack read failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Glibc
+import Logging
+import PinholeCore
+import PinholeNetfilter
+
+/// Everything that writes to or re-reads the kernel's state.
+extension Daemon {
+    /// Makes the sets match the inspector: one batch, all ACKs checked. On a
+    /// failure the belief is rebuilt from a dump and the diff retried once.
+    func reconcile() {
+        for attempt in 0..<2 {
+            let now = SystemClock.now()
+            let plan = reconciler.plan(desired: inspector.pinholes, now: now)
+            if plan.isEmpty { return }
+            if options.debugCommitDelayMs > 0, !plan.adds.isEmpty { usleep(options.debugCommitDelayMs * 1000) }
+            let policy = inspector.policy
+            let adds = plan.adds.map {
+                ElementChange(location: policy.pinholeSet($0.key.family), key: $0.key, timeoutMs: $0.timeoutMs)
+            }
+            let deletes = plan.deletes.map { ElementChange(location: policy.pinholeSet($0.family), key: $0) }
+            do {
+                try writer.apply(adds: adds, deletes: deletes)
+                reconciler.committed(plan)
+                stats.batches += 1
+                return
+            } catch {
+                stats.batchFailures += 1
+                logger.error("batch failed", metadata: ["error": "\(error)", "adds": "\(adds.count)",
+                                                       "deletes": "\(deletes.count)", "attempt": "\(attempt + 1)"])
+                restoreTableIfMissing()
+                reconciler.reset(toKernel: Daemon.readSets(policy, writer, logger), now: SystemClock.now())
+            }
+        }
+    }
+
+    /// Events were lost (ENOBUFS): rebuild sessions from a conntrack dump and
+    /// the belief from a set dump, as conntrackd does.
+    func resync(reason: String) {
+        stats.resyncs += 1
+        logger.warning("resync", metadata: ["reason": "\(reason)"])
+        do {
+            events.record(inspector.resync(dump: try conntrack.dump(), now: SystemClock.now()))
+        } catch {
+            logger.error("conntrack dump failed", metadata: ["error": "\(error)"])
+        }
+        reconciler.reset(toKernel: Daemon.readSets(inspector.policy, writer, logger), now: SystemClock.now())
+        reconcile()
+    }
+
+    /// Someone flushed the ruleset under us: put the table back (every few
+    /// seconds at most; the check is one netlink round trip).
+    func checkTable(now: Instant) {
+        guard lastTableCheck.milliseconds(until: now) >= 2000 else { return }
+        lastTableCheck = now
+        restoreTableIfMissing()
+    }
+
+    func restoreTableIfMissing() {
+        let policy = inspector.policy
+        guard !installer.tableExists(family: "inet", name: policy.table) else { return }
+        stats.tableRestores += 1
+        logger.warning("table missing, restoring", metadata: ["table": "inet \(policy.table)"])
+        do {
+            _ = try installer.run(RulesetBuilder.script(for: policy))
+            reconciler.reset(toKernel: Daemon.readSets(policy, writer, logger), now: SystemClock.now())
+        } catch {
+            logger.error("table restore failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// SIGTERM: no pinhole outlives the daemon, and our table goes too.
+    func shutdown() {
+        let closed = inspector.closeAll()
+        events.record(closed)
+        reconcile()
+        removeOwnTable()
+        control.close()
+        logger.notice("stopped", metadata: ["pinholes_closed": "\(closed.count)"])
+    }
+
+    func removeOwnTable() {
+        let t = inspector.policy.table
+        do {
+            try installer.deleteTable(family: "inet", name: t)
+        } catch {
+            logger.error("could not delete table", metadata: ["table": "inet \(t)", "error": "\(error)"])
+        }
+    }
+
+    /// Elements in the pinhole sets now; an absent set reads as empty.
+    static func readSets(_ policy: Policy, _ writer: SetElementWriter,
+                         _ logger: Logger) -> [(key: PinholeKey, expiresInMs: UInt64?)] {
+        var out: [(key: PinholeKey, expiresInMs: UInt64?)] = []
+        for family in IPFamily.allCases {
+            do {
+                out += try writer.elements(of: policy.pinholeSet(family), keyFamily: family)
+            } catch where error.isNotFound {
+                continue
+            } catch {
+                logger.error("set dump failed", metadata: ["set": "\(policy.pinholeSet(family))", "error": "\(error)"])
+            }
+        }
+        return out
+    }
+
+    /// Attach mode: the user's sets must exist with our key type and timeouts;
+    /// if not, say exactly what to add. We never create or change them.
+    static func checkAttachSets(_ policy: Policy, _ writer: SetElementWriter) throws(DaemonError) {
+        guard let attach = policy.attach else { return }
+        for family in IPFamily.allCases {
+            let loc = policy.pinholeSet(family)
+            let want = "set \(loc.set) { type \(RulesetBuilder.keyType(family)); flags dynamic,timeout; }"
+            let keyLength = family == .ipv4 ? 12 : 36
+            let info: SetInfo?
+            do { info = try writer.setInfo(loc) } catch where error.isNotFound { info = nil } catch { throw .netfilter(error) }
+            guard let info else {
+                throw .attachSet("attach mode: set \(loc) does not exist; add to table \(attach.family) \(attach.table): \(want)")
+            }
+            guard info.keyLength == keyLength, info.hasTimeout else {
+                throw .attachSet("attach mode: set \(loc) has the wrong type or flags (key \(info.keyLength) bytes, "
+                    + "timeout \(info.hasTimeout)); it must be: \(want)")
+            }
+        }
+    }
+
+    /// Kernel-side conntrack filter: only connections to (passive) or from
+    /// (active) the services' servers reach us.
+    static func conntrackFilter(_ policy: Policy) -> ConntrackFilter {
+        let servers = policy.services.flatMap(\.servers)
+        let active = policy.services.filter(\.active).flatMap(\.servers)
+        return ConntrackFilter(destinations: servers, sources: active)
+    }
+}
+
+struct RuntimeStats {
+    var batches: UInt64 = 0
+    var batchFailures: UInt64 = 0
+    var resyncs: UInt64 = 0
+    var tableRestores: UInt64 = 0
+    var badPackets: UInt64 = 0
+    var synsHeld: UInt64 = 0
+    var synsAccepted: UInt64 = 0
+    var synsDropped: UInt64 = 0
+}

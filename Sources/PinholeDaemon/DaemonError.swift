@@ -1,0 +1,17 @@
+import Glibc
+import PinholeNetfilter
+
+/// Why pinholed could not start or had to stop, in words for the operator.
+public enum DaemonError: Error, CustomStringConvertible {
+    case system(String, Int32)
+    case netfilter(NetfilterError)
+    case attachSet(String)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code): return "\(call): \(String(cString: strerror(code)))"
+        case .netfilter(let e): return e.description
+        case .attachSet(let text): return text
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import Logging
+
+/// What the `pinholed` command line decides; the daemon takes nothing else.
+public struct DaemonOptions: Sendable {
+    public var policyPath: String
+    /// Overrides the policy's `socket`.
+    public var socketPath: String?
+    public var logLevel: Logger.Level
+    /// Debug only: wait this long before committing pinholes (tests the race guard).
+    public var debugCommitDelayMs: UInt32
+
+    public init(policyPath: String, socketPath: String?, logLevel: Logger.Level, debugCommitDelayMs: UInt32 = 0) {
+        self.policyPath = policyPath
+        self.socketPath = socketPath
+        self.logLevel = logLevel
+        self.debugCommitDelayMs = debugCommitDelayMs
+    }
+}
+
+public enum PinholeVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Glibc
+import Logging
+import PinholeConfig
+import PinholeCore
+import PinholeDaemon
+
+/// The pinholed command line: parse, load the policy, hand over to Daemon.
+@main
+struct PinholedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pinholed",
+        abstract: "Open nftables pinholes for FTP data connections, read from the control channel.",
+        discussion: """
+            Runs in the foreground and logs one line per event to stderr.
+            SIGHUP reloads the policy; SIGTERM closes every pinhole, removes the table and exits.
+
+            Example:
+              pinholed --policy /etc/nft-pinhole/policy.yaml --log-level info
+            """,
+        version: PinholeVersion.string)
+
+    @Option(name: .long, help: ArgumentHelp("Policy file.", valueName: "FILE"))
+    var policy: String = Policy.defaultPolicyFile
+
+    @Option(name: .long, help: ArgumentHelp("Control socket (overrides the policy's `socket`).", valueName: "PATH"))
+    var socket: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning or error.")
+    var logLevel: String = "info"
+
+    @Flag(name: .long, help: "Print the nft script for the policy's table and exit.")
+    var printRuleset = false
+
+    @Option(name: .long, help: ArgumentHelp("Debug only: delay every pinhole commit (tests the race guard).",
+                                            visibility: .hidden))
+    var debugCommitDelayMs: UInt32 = 0
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+        }
+    }
+
+    func run() throws {
+        let loaded: LoadedPolicy
+        switch PolicyLoader.load(path: policy) {
+        case .failure(let errors):
+            errorLine(errors.description)
+            throw ExitCode(2)
+        case .success(let p):
+            loaded = p
+        }
+        if printRuleset {
+            let text = RulesetBuilder.script(for: loaded.policy)
+            _ = text.withCString { write(1, $0, strlen($0)) }
+            return
+        }
+        let options = DaemonOptions(policyPath: policy, socketPath: socket, logLevel: Logger.Level(rawValue: logLevel)!,
+                                    debugCommitDelayMs: debugCommitDelayMs)
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(options: options, policy: loaded)
+        } catch {
+            errorLine("pinholed: error: \(error)")
+            throw ExitCode(1)
+        }
+        let code = daemon.run()
+        if code != 0 { throw ExitCode(code) }
+    }
+
+    private func errorLine(_ text: String) {
+        let line = text + "\n"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
+}
