@@ -1,1 +1,90 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PinholeCore
+import Yams
+
+/// Reads and validates policy files. Every problem is reported, each as
+/// `FILE:LINE:COLUMN: error: MESSAGE`, so one `pinholectl check` run shows them all.
+public enum PolicyLoader {
+    public static func load(path: String) -> Result<LoadedPolicy, PolicyErrors> {
+        let bytes: [UInt8]
+        switch readFile(path) {
+        case .success(let b): bytes = b
+        case .failure(let reason): return .failure(single(path, "cannot read the policy file: \(reason)"))
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return .failure(single(path, "the policy file is not valid UTF-8"))
+        }
+        return parse(text, file: path).map { LoadedPolicy(policy: $0, path: path, sha256: Sha256.hex(bytes)) }
+    }
+
+    public static func parse(_ text: String, file: String) -> Result<Policy, PolicyErrors> {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            return .failure(PolicyErrors(diagnostics: [syntaxDiagnostic(error, file: file)]))
+        } catch {
+            return .failure(single(file, "YAML syntax: \(error)"))
+        }
+        guard let root else {
+            return .failure(single(file, "the policy file is empty; it needs at least \"services:\" (a list; [] opens nothing)"))
+        }
+        let reader = PolicyReader(file: file)
+        let policy = reader.readPolicy(root)
+        let diagnostics = reader.diagnostics.enumerated()
+            .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
+            .map(\.element)
+        if let policy, diagnostics.isEmpty { return .success(policy) }
+        return .failure(PolicyErrors(diagnostics: diagnostics))
+    }
+
+    private static func single(_ file: String, _ message: String, line: Int = 1, column: Int = 1) -> PolicyErrors {
+        PolicyErrors(diagnostics: [PolicyDiagnostic(file: file, line: line, column: column, message: message)])
+    }
+
+    private static func syntaxDiagnostic(_ error: YamlError, file: String) -> PolicyDiagnostic {
+        func make(_ mark: Mark, _ context: YamlError.Context?, _ problem: String) -> PolicyDiagnostic {
+            let where_ = context.map { "\($0.text) at line \($0.mark.line), column \($0.mark.column), " } ?? ""
+            return PolicyDiagnostic(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(where_)\(problem)")
+        }
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            return make(mark, context, problem)
+        default:
+            return PolicyDiagnostic(file: file, line: 1, column: 1, message: "YAML syntax: \(error)")
+        }
+    }
+
+    /// The whole file, or the OS's reason it cannot be read.
+    private static func readFile(_ path: String) -> Result<[UInt8], OSReason> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return .failure(OSReason.current()) }
+        defer { _ = close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return .failure(OSReason.current())
+            }
+            if n == 0 { return .success(bytes) }
+            bytes += chunk[..<n]
+            if bytes.count > PolicyDefaults.maxPolicyFileBytes {
+                return .failure(OSReason(text: "larger than \(PolicyDefaults.maxPolicyFileBytes) bytes, the limit for a policy file"))
+            }
+        }
+    }
+}
+
+/// `strerror(errno)` captured at once, before another call changes errno.
+struct OSReason: Error, CustomStringConvertible {
+    var text: String
+    static func current() -> OSReason { OSReason(text: String(cString: strerror(errno))) }
+    var description: String { text }
+}
