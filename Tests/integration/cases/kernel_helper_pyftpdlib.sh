@@ -20,4 +20,4 @@ drive connect "${other}"
 drive nlst
 [[ "${DRIVE_REPLY}" == ok\ * ]] ||
     fail "kernel helper: NLST over the EPSV port ${DRIVE_PORT} from ${CLIENT6} to [${SERVER6}] should work, got: ${DRIVE_REPLY}"
-drive quit
+drive_quit

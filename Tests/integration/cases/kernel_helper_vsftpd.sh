@@ -25,4 +25,4 @@ drive connect "${other}"
 drive nlst
 [[ "${DRIVE_REPLY}" == ok\ * ]] ||
     fail "kernel helper: NLST over the PASV port ${DRIVE_PORT} from ${CLIENT4} to ${SERVER4} should work, got: ${DRIVE_REPLY}"
-drive quit
+drive_quit

@@ -68,12 +68,14 @@ in_client() { in_ns "${NS_C}" "$@"; }
 in_firewall() { in_ns "${NS_F}" "$@"; }
 in_server() { in_ns "${NS_S}" "$@"; }
 
-# Run a command in the background, remember its pid for the teardown.
+# lab_spawn LOG NAMESPACE CMD...: run CMD in the background in NAMESPACE, remember
+# its pid for the teardown. `ip netns exec` execs CMD, so the pid is CMD's own (a
+# shell function here would fork a subshell and signals would miss CMD).
 # The pid is left in LAB_LAST_PID (not printed: $(...) would fork it away).
 lab_spawn() {
     local log="$1"
     shift
-    "$@" >>"${log}" 2>&1 </dev/null &
+    ip netns exec "$@" >>"${log}" 2>&1 </dev/null &
     LAB_LAST_PID=$!
     LAB_PIDS+=("${LAB_LAST_PID}")
 }
@@ -261,7 +263,7 @@ max_per_ip=0
 vsftpd_log_file=${LAB_DIR}/vsftpd-${family}.xfer.log
 EOF
     } >"${conf}"
-    lab_spawn "${LAB_DIR}/vsftpd-${family}.log" in_server vsftpd "${conf}"
+    lab_spawn "${LAB_DIR}/vsftpd-${family}.log" "${NS_S}" vsftpd "${conf}"
     if ! wait_until 50 lab_listening "${NS_S}" "${addr}" 21; then
         cat "${LAB_DIR}/vsftpd-${family}.log" >&2 || true
         fail "start_vsftpd ${family}: vsftpd is not listening on ${addr} port 21 after 5 s"
@@ -273,7 +275,7 @@ EOF
 start_pyftpdlib() {
     "${LAB_PYTHON}" -c 'import pyftpdlib' 2>/dev/null ||
         fail "start_pyftpdlib: ${LAB_PYTHON} has no pyftpdlib (apt-get install python3-pyftpdlib)"
-    lab_spawn "${LAB_DIR}/pyftpdlib.log" in_server "${LAB_PYTHON}" "${LAB_LIB_DIR}/pyftpd.py" \
+    lab_spawn "${LAB_DIR}/pyftpdlib.log" "${NS_S}" "${LAB_PYTHON}" "${LAB_LIB_DIR}/pyftpd.py" \
         --root "${ANON_ROOT}" --ports "${DATA_PORT_MIN}-${DATA_PORT_MAX}" "${SERVER4}" "${SERVER6}"
     if ! wait_until 50 lab_listening "${NS_S}" "${SERVER4}" 21 ||
         ! wait_until 50 lab_listening "${NS_S}" "[${SERVER6}]" 21; then
@@ -318,9 +320,15 @@ start_pinholed() {
     PINHOLED_SOCKET="$(sed -n 's/^socket:[[:space:]]*//p' "${policy}" | head -n1)"
     PINHOLED_LOG="${LAB_DIR}/pinholed.log"
     : >"${PINHOLED_LOG}"
-    lab_spawn "${PINHOLED_LOG}" in_firewall "${PINHOLED}" --policy "${policy}" --log-level debug
+    lab_spawn "${PINHOLED_LOG}" "${NS_F}" "${PINHOLED}" --policy "${policy}" --log-level debug
     PINHOLED_PID="${LAB_LAST_PID}"
-    if ! wait_until 100 pinholed_ready; then
+    local _
+    for _ in $(seq 100); do
+        pinholed_ready && break
+        kill -0 "${PINHOLED_PID}" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! pinholed_ready; then
         lab_log "pinholed log:"
         sed 's/^/    /' "${PINHOLED_LOG}" >&2 || true
         if kill -0 "${PINHOLED_PID}" 2>/dev/null; then
@@ -437,39 +445,59 @@ expect_sha256() {
     fi
 }
 
-# ---------------------------------------------------------------- step-by-step FTP client
+# ---------------------------------------------------------------- step-by-step FTP clients
 
-# drive_start FAMILY: an ftplib client in the client namespace, logged in to the lab
-# server and waiting for commands (see ftpclient.py, drive mode). Sets DRIVE_CLIENT_PORT.
+# Several ftplib clients can run at once, each under a NAME; `drive` talks to the
+# current one (the last started or selected). Each is fed through two FIFOs.
+declare -gA DRIVE_INS=() DRIVE_OUTS=() DRIVE_HOSTS=() DRIVE_PIDS=()
+DRIVE_NAME=""
+
+# drive_start FAMILY [NAME]: an ftplib client in the client namespace, logged in to
+# the lab server (v4 or v6) and waiting for commands (see ftpclient.py, drive mode).
+# Sets DRIVE_CLIENT_PORT (its control connection's source port).
 drive_start() {
-    local family="$1" host="${SERVER4}"
-    [[ "${family}" == v6 ]] && host="${SERVER6}"
-    DRIVE_HOST="${host}"
-    coproc DRIVER { exec ip netns exec "${NS_C}" timeout 120 "${LAB_PYTHON}" -u \
-        "${LAB_LIB_DIR}/ftpclient.py" drive "${host}" 2>>"${LAB_DIR}/driver.log"; }
-    # shellcheck disable=SC2154 # DRIVER_PID is set by coproc
-    LAB_PIDS+=("${DRIVER_PID}")
-    DRIVE_OUT="${DRIVER[0]}"
-    DRIVE_IN="${DRIVER[1]}"
+    local family="$1" name="${2:-main}" host
+    host="$(lab_host "${family}")"
+    local fifo_in="${LAB_DIR}/drive-${name}.in" fifo_out="${LAB_DIR}/drive-${name}.out"
+    rm -f "${fifo_in}" "${fifo_out}"
+    mkfifo "${fifo_in}" "${fifo_out}"
+    ip netns exec "${NS_C}" timeout 180 "${LAB_PYTHON}" -u "${LAB_LIB_DIR}/ftpclient.py" drive "${host}" \
+        <"${fifo_in}" >"${fifo_out}" 2>>"${LAB_DIR}/drive-${name}.log" &
+    LAB_PIDS+=("$!")
+    DRIVE_PIDS[${name}]="$!"
+    # Same order as the child opens them (stdin first), so neither side blocks forever.
+    local fd_in fd_out
+    exec {fd_in}>"${fifo_in}"
+    exec {fd_out}<"${fifo_out}"
+    DRIVE_INS[${name}]="${fd_in}"
+    DRIVE_OUTS[${name}]="${fd_out}"
+    DRIVE_HOSTS[${name}]="${host}"
+    DRIVE_NAME="${name}"
     drive_read "login to ${host}"
     case "${DRIVE_REPLY}" in
         ready\ *) DRIVE_CLIENT_PORT="${DRIVE_REPLY##* }" ;;
-        *) fail "ftplib client: login to ${host} failed: ${DRIVE_REPLY}" ;;
+        *) fail "ftplib client ${name}: login to ${host} failed: ${DRIVE_REPLY}" ;;
     esac
 }
 
-drive_read() {
-    DRIVE_REPLY=""
-    if ! read -r -t 15 -u "${DRIVE_OUT}" DRIVE_REPLY; then
-        sed 's/^/    /' "${LAB_DIR}/driver.log" >&2 || true
-        fail "ftplib client: no answer within 15 s to '$1' (server ${DRIVE_HOST})"
-    fi
-    lab_log "client: $1 -> ${DRIVE_REPLY}"
+drive_select() {
+    [[ -n "${DRIVE_INS[$1]:-}" ]] || fail "drive_select: no client named $1"
+    DRIVE_NAME="$1"
 }
 
-# drive CMD...: send one command, the answer is in DRIVE_REPLY.
+drive_read() {
+    local host="${DRIVE_HOSTS[${DRIVE_NAME}]}"
+    DRIVE_REPLY=""
+    if ! read -r -t 15 -u "${DRIVE_OUTS[${DRIVE_NAME}]}" DRIVE_REPLY; then
+        sed 's/^/    /' "${LAB_DIR}/drive-${DRIVE_NAME}.log" >&2 || true
+        fail "ftplib client ${DRIVE_NAME}: no answer within 15 s to '$1' (server ${host})"
+    fi
+    lab_log "client ${DRIVE_NAME}: $1 -> ${DRIVE_REPLY}"
+}
+
+# drive CMD...: send one command to the current client; its answer is in DRIVE_REPLY.
 drive() {
-    printf '%s\n' "$*" >&"${DRIVE_IN}"
+    printf '%s\n' "$*" >&"${DRIVE_INS[${DRIVE_NAME}]}"
     drive_read "$*"
 }
 
@@ -478,9 +506,20 @@ drive_passive() {
     drive "$1"
     case "${DRIVE_REPLY}" in
         port\ *) DRIVE_PORT="$(printf '%s\n' "${DRIVE_REPLY}" | cut -d' ' -f2)" ;;
-        *) fail "ftplib client: $1 to ${DRIVE_HOST} failed: ${DRIVE_REPLY}" ;;
+        *) fail "ftplib client ${DRIVE_NAME}: $1 to ${DRIVE_HOSTS[${DRIVE_NAME}]} failed: ${DRIVE_REPLY}" ;;
     esac
 }
+
+# drive_quit: QUIT on the current client, which then exits.
+drive_quit() {
+    drive quit
+    [[ "${DRIVE_REPLY}" == "bye 221" ]] ||
+        fail "ftplib client ${DRIVE_NAME}: QUIT to ${DRIVE_HOSTS[${DRIVE_NAME}]} answered '${DRIVE_REPLY}', expected 'bye 221'"
+    local pid="${DRIVE_PIDS[${DRIVE_NAME}]}"
+    wait_until 30 lab_gone "${pid}" || true
+}
+
+lab_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 # ---------------------------------------------------------------- the passive download suite
 
@@ -531,3 +570,6 @@ passive_downloads() {
 lab_host() {
     if [[ "$1" == v6 ]]; then printf '%s' "${SERVER6}"; else printf '%s' "${SERVER4}"; fi
 }
+
+# shellcheck source=checks.sh
+source "${LAB_LIB_DIR}/checks.sh"

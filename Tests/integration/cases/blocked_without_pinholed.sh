@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The firewall really blocks: pinholed's own table loaded without pinholed running
+# makes passive FTP fail; SIGTERM leaves no table behind.
+set -euo pipefail
+# shellcheck source=../lib/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
+
+lab_up
+start_vsftpd
+write_policy "${LAB_DIR}/policy.yaml" 30s
+start_pinholed "${LAB_DIR}/policy.yaml"
+saved="${LAB_DIR}/pinhole-table.nft"
+in_firewall nft list table inet pinhole >"${saved}" ||
+    fail "pinholed running: 'nft list table inet pinhole' failed in the firewall namespace"
+stop_pinholed
+if pinhole_table_present; then
+    fail "after SIGTERM: expected no 'table inet pinhole', got: $(in_firewall nft list tables | tr '\n' ' ')"
+fi
+
+in_firewall nft -f "${saved}" || fail "could not load pinholed's saved table: $(tr '\n' ' ' <"${saved}")"
+for family in v4 v6; do
+    out="${LAB_DIR}/out/blocked-${family}.bin"
+    if curl_get "${family}" big.bin "${out}" --connect-timeout 3 --max-time 8 2>/dev/null; then
+        fail "pinholed's table without pinholed: a passive ${family} download from $(ftp_url "${family}" big.bin) succeeded, expected it to be blocked"
+    fi
+    lab_log "${family}: passive download blocked without pinholed, as expected"
+done
+in_firewall nft delete table inet pinhole
+# Without the table the same download works: the failure above was the firewall's doing.
+curl_get v4 big.bin "${LAB_DIR}/out/unblocked.bin" --connect-timeout 3 --max-time 8 ||
+    fail "after deleting the saved table, the download from $(ftp_url v4 big.bin) still failed: the lab itself is broken"
+expect_sha256 "download with no firewall table" "${LAB_DIR}/out/unblocked.bin"
