@@ -40,7 +40,9 @@ PINHOLED_PID=""
 PINHOLED_LOG=""
 PINHOLED_SOCKET=""
 
+# Progress lines on stderr; LAB_QUIET=1 silences them (failures are still printed).
 lab_log() {
+    [[ -z "${LAB_QUIET:-}" ]] || return 0
     printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2
 }
 
