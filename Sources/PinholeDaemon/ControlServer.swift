@@ -1,0 +1,188 @@
+import Foundation
+import Glibc
+import PinholeCore
+
+/// The control socket: pinholectl sends one JSON `ControlRequest` line, gets
+/// one JSON `ControlResponse` line, and the connection closes.
+///
+/// Runs on the daemon's thread, driven by its poll loop. Nothing here blocks
+/// for long: reads are non-blocking and bounded (64 KiB, 1 s per client), and
+/// a response is written within a short budget or the client is dropped.
+public final class ControlServer {
+    public static let maxRequestBytes = 64 * 1024
+    /// A client must deliver its request within this long after connecting.
+    public static let requestDeadlineMs: UInt64 = 1000
+    /// Longest the daemon waits, per response, for a client to take it.
+    public static let writeBudgetMs: Int32 = 250
+    /// Connections beyond this drop the oldest one.
+    public static let maxClients = 16
+
+    private struct Client {
+        var peer: PeerCredentials
+        var received: [UInt8] = []
+        var deadline: UInt64
+    }
+
+    private let path: String
+    private var listener: Int32
+    private var clients: [Int32: Client] = [:]
+
+    /// Creates the parent directory (0755) if missing, removes a stale socket
+    /// file, binds AF_UNIX SOCK_STREAM, chmod 0600 (0660 + chown to
+    /// socket_group's gid when given), listen, non-blocking.
+    public init(path: String, group: String?) throws {
+        let gid = try group.map(ControlServer.groupID)
+        self.path = path
+        listener = try ControlServer.listen(path: path, gid: gid)
+    }
+
+    deinit { close() }
+
+    /// The listener and every open client, for poll(POLLIN). Reading it also
+    /// drops clients past their deadline, so a silent client cannot hold a
+    /// descriptor longer than a loop round past 1 s.
+    public var fileDescriptors: [Int32] {
+        dropExpiredClients()
+        guard listener >= 0 else { return [] }
+        return [listener] + clients.keys.sorted()
+    }
+
+    /// Called when poll says `fd` is readable. Accepts new clients, reads
+    /// (bounded), and for each complete request calls `handler` and writes
+    /// the response.
+    public func handleReadable(fd: Int32, handler: (ControlRequest, PeerCredentials) -> ControlResponse) {
+        if fd == listener {
+            acceptClients()
+        } else if clients[fd] != nil {
+            readClient(fd, handler: handler)
+        }
+    }
+
+    /// Closes all descriptors and removes the socket path.
+    public func close() {
+        for fd in clients.keys { Glibc.close(fd) }
+        clients.removeAll()
+        if listener >= 0 {
+            Glibc.close(listener)
+            listener = -1
+            unlink(path)
+        }
+    }
+
+    /// The answer to one request line: decoded, authorised, then `handler`.
+    /// Bad input is an `ok: false` answer, never a crash.
+    public static func respond<Line: Collection>(to line: Line, peer: PeerCredentials,
+                                                 handler: (ControlRequest, PeerCredentials) -> ControlResponse) -> ControlResponse
+    where Line.Element == UInt8 {
+        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line)) else {
+            return ControlResponse(ok: false, error: "bad request: expected one JSON line such as {\"command\":\"status\"}; commands: list, status, flush")
+        }
+        if let refusal = refusal(request, peer: peer) { return refusal }
+        return handler(request, peer)
+    }
+
+    /// Who may do what: `list` and `status` anyone who can open the socket
+    /// (root, or socket_group), `flush` only root.
+    static func refusal(_ request: ControlRequest, peer: PeerCredentials) -> ControlResponse? {
+        if request.command == .flush, peer.uid != 0 {
+            return ControlResponse(ok: false, error: "flush requires root")
+        }
+        return nil
+    }
+
+    /// One JSON line, keys sorted so the output is stable.
+    public static func encode(_ response: ControlResponse) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(response))
+            ?? Data(#"{"error":"internal error: response could not be encoded","ok":false}"#.utf8)
+        return Array(data) + [0x0a]
+    }
+
+    // MARK: - Connections
+
+    private func acceptClients() {
+        while true {
+            let fd = accept(listener, nil, nil)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return  // EAGAIN: no more pending; anything else: try again next round
+            }
+            // accept4 is not in Swift's Glibc module; set the flags by hand.
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            guard let peer = PeerCredentials.of(socket: fd) else {
+                Glibc.close(fd)
+                continue
+            }
+            if clients.count >= ControlServer.maxClients, let oldest = clients.min(by: { $0.value.deadline < $1.value.deadline }) {
+                drop(oldest.key)
+            }
+            clients[fd] = Client(peer: peer, deadline: ControlServer.monotonicMs() + ControlServer.requestDeadlineMs)
+        }
+    }
+
+    private func readClient(_ fd: Int32, handler: (ControlRequest, PeerCredentials) -> ControlResponse) {
+        guard var client = clients[fd] else { return }
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        var endOfStream = false
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n > 0 {
+                client.received += chunk[..<n]
+                if client.received.contains(0x0a) || client.received.count > ControlServer.maxRequestBytes { break }
+                continue
+            }
+            if n < 0, errno == EINTR { continue }
+            if n < 0, errno == EAGAIN || errno == EWOULDBLOCK { break }
+            endOfStream = true  // 0 = the client closed its side; < 0 = a broken connection
+            break
+        }
+        if let newline = client.received.firstIndex(of: 0x0a), newline <= ControlServer.maxRequestBytes {
+            finish(fd, ControlServer.respond(to: client.received[..<newline], peer: client.peer, handler: handler))
+        } else if client.received.count > ControlServer.maxRequestBytes {
+            finish(fd, ControlResponse(ok: false, error: "request too long: the limit is \(ControlServer.maxRequestBytes) bytes"))
+        } else if endOfStream {
+            // A request without its newline is still answered; an empty one is not.
+            if client.received.isEmpty { drop(fd) } else {
+                finish(fd, ControlServer.respond(to: client.received, peer: client.peer, handler: handler))
+            }
+        } else {
+            clients[fd] = client
+        }
+    }
+
+    /// Writes the response within the budget, then closes the connection.
+    private func finish(_ fd: Int32, _ response: ControlResponse) {
+        let bytes = ControlServer.encode(response)
+        var sent = 0
+        let giveUp = ControlServer.monotonicMs() + UInt64(ControlServer.writeBudgetMs)
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
+            if n > 0 { sent += n; continue }
+            if n < 0, errno == EINTR { continue }
+            guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK else { break }
+            let now = ControlServer.monotonicMs()
+            guard now < giveUp else { break }  // the client is not reading: drop it
+            var waiter = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&waiter, 1, Int32(giveUp - now))
+        }
+        drop(fd)
+    }
+
+    private func drop(_ fd: Int32) {
+        clients[fd] = nil
+        Glibc.close(fd)
+    }
+
+    private func dropExpiredClients() {
+        let now = ControlServer.monotonicMs()
+        for (fd, client) in clients where client.deadline <= now { drop(fd) }
+    }
+
+    static func monotonicMs() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+    }
+}
