@@ -4,25 +4,28 @@ public enum FTPReply: Sendable, Equatable {
     case enteringPassive(IPAddress, UInt16)
     /// A final single-line "229 ... (|||port|)".
     case enteringExtendedPassive(UInt16)
-    /// Any other final single-line reply "NNN text" or bare "NNN".
+    /// Any other final reply line "NNN text" or bare "NNN", including the closing line
+    /// of a multi-line reply.
     case otherFinal(code: Int)
-    /// A line that opens, continues or closes a multi-line reply, or is no reply line at
-    /// all: never interpreted.
+    /// A line that opens or continues a multi-line reply, or is no reply line at all:
+    /// never interpreted.
     case continuation
-    /// A final 227/229 line that does not parse strictly (.malformed), or any line with a
-    /// NUL byte (.nulByte).
+    /// A final 227/229 line that does not parse strictly or closes a multi-line 227/229
+    /// reply (.malformed), or any line with a NUL byte (.nulByte).
     case malformed(Refusal)
 }
 
 /// Reads server reply lines, tracking multi-line replies (RFC 959 4.2): "NNN-" opens one,
 /// and only a line starting with the same "NNN " closes it; every line in between is
-/// text, even if it looks like "227 Entering Passive Mode (...)".
+/// text (`.continuation`), even if it looks like "227 Entering Passive Mode (...)".
 ///
-/// Strictness: a reply that was multi-line is never honoured, so its closing line is
-/// `.continuation` too, whatever its code. Real servers send 227/229 on one line; a
-/// multi-line one is either odd or an attempt to smuggle a line that some other
-/// parser would take for a fresh reply. `closedReplyCode` tells the caller that such a
-/// reply has ended, so a pending PASV/EPSV can be treated as answered.
+/// The closing line is the reply's final line, so the caller can match it to its
+/// command: `.otherFinal(code)` for ordinary codes (FEAT, HELP, STAT answers are
+/// multi-line). Strictness: a 227/229 reply that was multi-line is never honoured; its
+/// closing line is `.malformed(.malformed)`. Real servers send 227/229 on one line, and a
+/// multi-line one is either odd or an attempt to smuggle a line that a segment-anchored
+/// parser would take for a fresh reply. (Returning `.continuation` there instead would
+/// hide that the reply ended, and leave the PASV/EPSV waiting for a later reply.)
 public struct FTPReplyReader: Sendable {
     private static let space: UInt8 = 0x20
     private static let hyphen: UInt8 = 0x2d
@@ -30,6 +33,7 @@ public struct FTPReplyReader: Sendable {
     /// The code of the multi-line reply in progress, if any.
     public private(set) var openMultiLineCode: Int?
     /// The code of the multi-line reply that the last `read` closed; nil otherwise.
+    /// Informational: the returned value already says the reply is final.
     public private(set) var closedReplyCode: Int?
 
     public init() {}
@@ -40,11 +44,13 @@ public struct FTPReplyReader: Sendable {
         let separator = line.count > 3 ? line[3] : nil
 
         if let open = openMultiLineCode {
-            if code == open, separator == Self.space {
-                openMultiLineCode = nil
-                closedReplyCode = open
+            guard code == open, separator == Self.space else {
+                return line.contains(0) ? .malformed(.nulByte) : .continuation
             }
-            return line.contains(0) ? .malformed(.nulByte) : .continuation
+            openMultiLineCode = nil
+            closedReplyCode = open
+            if line.contains(0) { return .malformed(.nulByte) }
+            return open == 227 || open == 229 ? .malformed(.malformed) : .otherFinal(code: open)
         }
         if let code, separator == Self.hyphen {
             openMultiLineCode = code

@@ -94,7 +94,11 @@ final class FTPReplyTests: XCTestCase {
         }
         // Inside a multi-line reply too, without breaking the reply structure.
         XCTAssertEqual(sequence(["220-a", "b\0", "220 c", "227 (198,51,100,2,24,57)"]),
-                       [.continuation, .malformed(.nulByte), .continuation, .enteringPassive(F.v4("198.51.100.2"), 6201)])
+                       [.continuation, .malformed(.nulByte), .otherFinal(code: 220),
+                        .enteringPassive(F.v4("198.51.100.2"), 6201)])
+        XCTAssertEqual(sequence(["220-a", "220 c\0", "227 (198,51,100,2,24,57)"]),
+                       [.continuation, .malformed(.nulByte), .enteringPassive(F.v4("198.51.100.2"), 6201)],
+                       "a NUL in the closing line still closes the reply")
     }
 
     func testPassiveLineInsideAnotherMultiLineReplyIsText() {
@@ -105,20 +109,21 @@ final class FTPReplyTests: XCTestCase {
             "150-still text",
             "150 done",
             "226 Transfer complete.",
-        ]), [.continuation, .continuation, .continuation, .continuation, .continuation, .otherFinal(code: 226)])
+        ]), [.continuation, .continuation, .continuation, .continuation, .otherFinal(code: 150), .otherFinal(code: 226)])
     }
 
-    /// A multi-line 227/229 is never honoured, not even its closing line.
+    /// A multi-line 227/229 is never honoured: its closing line is refused as malformed,
+    /// so it is counted and ends the PASV/EPSV it answers.
     func testMultiLinePassiveReplyIsNeverHonoured() {
         var reader = FTPReplyReader()
         XCTAssertEqual(reader.read(F.bytes("227-Entering Passive Mode (198,51,100,2,24,57)")), .continuation)
         XCTAssertEqual(reader.openMultiLineCode, 227)
-        XCTAssertEqual(reader.read(F.bytes("227 Entering Passive Mode (198,51,100,2,24,57)")), .continuation)
-        XCTAssertEqual(reader.closedReplyCode, 227, "the caller learns that the reply ended")
+        XCTAssertEqual(reader.read(F.bytes("227 Entering Passive Mode (198,51,100,2,24,57)")), .malformed(.malformed))
+        XCTAssertEqual(reader.closedReplyCode, 227)
         XCTAssertNil(reader.openMultiLineCode)
         XCTAssertEqual(reader.read(F.bytes("229-x")), .continuation)
         XCTAssertNil(reader.closedReplyCode)
-        XCTAssertEqual(reader.read(F.bytes("229 Entering Extended Passive Mode (|||6446|)")), .continuation)
+        XCTAssertEqual(reader.read(F.bytes("229 Entering Extended Passive Mode (|||6446|)")), .malformed(.malformed))
         XCTAssertEqual(reader.closedReplyCode, 229)
         // Afterwards single-line replies are interpreted again.
         XCTAssertEqual(reader.read(F.bytes("229 Entering Extended Passive Mode (|||6446|)")), .enteringExtendedPassive(6446))
@@ -134,7 +139,7 @@ final class FTPReplyTests: XCTestCase {
             " 220 leading space",
             "220 closes",
             "227 (198,51,100,2,24,57)",
-        ]), [.continuation, .continuation, .continuation, .continuation, .continuation, .continuation,
+        ]), [.continuation, .continuation, .continuation, .continuation, .continuation, .otherFinal(code: 220),
              .enteringPassive(F.v4("198.51.100.2"), 6201)])
     }
 
