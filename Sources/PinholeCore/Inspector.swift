@@ -41,9 +41,13 @@ public struct Inspector: Sendable {
                               events: inout [InspectorEvent]) -> Bool {
         if sessions[key] != nil { return true }
         guard sessions.count < policy.limits.sessions else {
-            counters.refused[.globalLimit, default: 0] += 1
+            let n = counters.refused[.globalLimit, default: 0] + 1
+            counters.refused[.globalLimit] = n
+            // No session to remember this in: log at powers of two so a flood
+            // cannot flood the log too.
             events.append(.refused(session: key, service: service.name, reason: .globalLimit,
-                                   detail: "session limit \(policy.limits.sessions) reached", first: true))
+                                   detail: "session limit \(policy.limits.sessions) reached (\(n) refusals)",
+                                   first: n & (n - 1) == 0))
             return false
         }
         sessions[key] = Session(key: key, service: service.name, midstream: midstream)

@@ -1,0 +1,77 @@
+import PinholeCore
+import XCTest
+
+final class InspectorLifecycleTests: XCTestCase {
+    func openOne(_ i: inout Inspector, clientPort: UInt16 = 40_000, p2: Int = 80) -> FTPConversation {
+        var c = FTPConversation(clientPort: clientPort)
+        _ = c.handshake(&i)
+        _ = c.client(&i, "PASV\r\n")
+        XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,\(p2)).\r\n").opened.count, 1)
+        return c
+    }
+
+    func testReloadKeepsWhatIsStillAllowedAndClosesTheRest() {
+        var i = Inspector(policy: TestPolicy.make())
+        _ = openOne(&i, clientPort: 40_000, p2: 80)   // 50000
+        _ = openOne(&i, clientPort: 40_001, p2: 120)  // 50040
+        let before = i.pinholes[PinholeKey(initiator: IPAddress("198.51.100.2")!, responder: IPAddress("203.0.113.10")!,
+                                           port: 50_000)]
+        let ev = i.reload(policy: TestPolicy.make(ports: PortRange(lower: 50_000, upper: 50_010)!))
+        XCTAssertEqual(ev.closeReasons, [.policy])
+        XCTAssertEqual(i.pinholes.keys.map(\.port), [50_000])
+        XCTAssertEqual(i.pinholes.values.first?.expires, before?.expires, "a kept pinhole keeps its deadline")
+        // Removing the service closes its sessions.
+        let gone = i.reload(policy: Policy(services: []))
+        XCTAssertEqual(gone.closeReasons, [.policy])
+        XCTAssertEqual(i.sessionCount, 0)
+    }
+
+    func testReloadRemovingAClientClosesItsSessions() {
+        var i = Inspector(policy: TestPolicy.make())
+        _ = openOne(&i)
+        _ = i.reload(policy: TestPolicy.make(clients: ["198.51.100.128/25"]))
+        XCTAssertTrue(i.pinholes.isEmpty)
+        XCTAssertEqual(i.sessionCount, 0)
+    }
+
+    func testFlushByService() {
+        var i = Inspector(policy: TestPolicy.make())
+        _ = openOne(&i)
+        XCTAssertEqual(i.flush(service: "other").count, 0)
+        XCTAssertEqual(i.flush(service: "lab").closeReasons, [.flushed])
+        XCTAssertEqual(i.counters.pinholesFlushed, 1)
+    }
+
+    func testResyncClosesSessionsMissingFromTheDumpAndPicksUpNewOnes() {
+        var i = Inspector(policy: TestPolicy.make())
+        let c = openOne(&i)
+        let other = ConntrackEvent(kind: .existing, source: IPAddress("198.51.100.3")!, destination: IPAddress("203.0.113.10")!,
+                                   sourcePort: 41_000, destinationPort: 21, tcpState: .established)
+        let ev = i.resync(dump: [other], now: c.now)
+        XCTAssertEqual(ev.closeReasons, [.sessionClosed])
+        XCTAssertEqual(i.sessionCount, 1)
+        XCTAssertTrue(ev.contains(.sessionOpened(session: ConnectionKey(client: other.source, clientPort: 41_000,
+                                                                        server: other.destination, serverPort: 21),
+                                                service: "lab", midstream: true)))
+    }
+
+    func testAdoptKeepsPinholesOfLiveSessionsOnly() {
+        var i = Inspector(policy: TestPolicy.make())
+        let live = ConntrackEvent(kind: .existing, source: IPAddress("198.51.100.2")!, destination: IPAddress("203.0.113.10")!,
+                                  sourcePort: 40_000, destinationPort: 21, tcpState: .established)
+        let now = Instant(nanoseconds: 5_000_000_000)
+        _ = i.resync(dump: [live], now: now)
+        let mine = PinholeKey(initiator: live.source, responder: live.destination, port: 50_005)
+        let stale = PinholeKey(initiator: IPAddress("198.51.100.77")!, responder: live.destination, port: 50_006)
+        let outOfRange = PinholeKey(initiator: live.source, responder: live.destination, port: 60_000)
+        let ev = i.adopt(elements: [(mine, 12_000), (stale, 12_000), (outOfRange, 1_000)], now: now)
+        XCTAssertEqual(ev.opened.map(\.key), [mine])
+        XCTAssertEqual(i.pinholes[mine]?.expires, now.adding(milliseconds: 12_000))
+        // The reconciler, believing all three, deletes the two that were not adopted.
+        var r = Reconciler()
+        r.reset(toKernel: [(mine, 12_000), (stale, 12_000), (outOfRange, 1_000)], now: now)
+        let plan = r.plan(desired: i.pinholes, now: now)
+        XCTAssertEqual(Set(plan.deletes), [stale, outOfRange])
+        XCTAssertTrue(plan.adds.isEmpty, "an adopted element with the same deadline is not rewritten")
+    }
+}

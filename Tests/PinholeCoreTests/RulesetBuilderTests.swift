@@ -1,0 +1,52 @@
+import PinholeCore
+import XCTest
+
+final class RulesetBuilderTests: XCTestCase {
+    func testOwnTableHasSetsTapsAndOneShotEnforcement() {
+        let script = RulesetBuilder.script(for: TestPolicy.make())
+        XCTAssertTrue(script.hasPrefix("add table inet pinhole\n"))
+        XCTAssertTrue(script.contains(
+            "add set inet pinhole pinholes4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic,timeout; size 65535; }"))
+        XCTAssertTrue(script.contains("ipv6_addr . ipv6_addr . inet_service"))
+        XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ct state established ip daddr { 203.0.113.10 } "
+            + "tcp dport 21 log group 2121 queue-threshold 1"))
+        XCTAssertTrue(script.contains("add rule inet pinhole tap_output ct state established ip6 saddr { 2001:db8:2::10 } "
+            + "tcp sport 21 log group 2121 queue-threshold 1"))
+        XCTAssertTrue(script.contains("add rule inet pinhole pinhole_check ip saddr . ip daddr . tcp dport @pinholes4 "
+            + "delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept"))
+        XCTAssertTrue(script.contains("add rule inet pinhole enforce_forward ct state new ct status != confirmed "
+            + "ip daddr { 203.0.113.10 } tcp dport 50000-50100 jump pinhole_check"))
+        XCTAssertFalse(script.contains("saddr { 203.0.113.10 } tcp dport 50000-50100"), "no active guard when active is off")
+        // Sets are `add`ed, never deleted: a reload keeps their elements.
+        XCTAssertFalse(script.contains("delete table"))
+        XCTAssertFalse(script.contains("flush set"))
+    }
+
+    func testActiveGuardsServersToClients() {
+        let script = RulesetBuilder.script(for: TestPolicy.make(active: true, clients: ["198.51.100.0/24"]))
+        XCTAssertTrue(script.contains("ip saddr { 203.0.113.10 } ip daddr { 198.51.100.0/24 } tcp dport 50000-50100 jump pinhole_check"))
+    }
+
+    func testAttachModeKeepsOnlyTaps() {
+        var p = TestPolicy.make()
+        p.services[0].enforce = false
+        p.attach = AttachSets(table: "filter", ipv4: "ftp_pinholes4", ipv6: "ftp_pinholes6")
+        let script = RulesetBuilder.script(for: p)
+        XCTAssertFalse(script.contains("add set"))
+        XCTAssertFalse(script.contains("pinhole_check ip"))
+        XCTAssertTrue(script.contains("log group 2121"))
+    }
+
+    func testOverlappingPrefixesAreMerged() {
+        var p = TestPolicy.make()
+        p.services[0].servers = [IPPrefix("203.0.113.10")!, IPPrefix("203.0.113.0/24")!, IPPrefix("203.0.113.0/24")!]
+        let script = RulesetBuilder.script(for: p)
+        XCTAssertTrue(script.contains("ip daddr { 203.0.113.0/24 } tcp dport 21"))
+    }
+
+    func testControlPortInsideDataPortsIsExcluded() {
+        var p = TestPolicy.make()
+        p.services[0].controlPort = 50_050
+        XCTAssertTrue(RulesetBuilder.script(for: p).contains("tcp dport 50000-50100 tcp dport != 50050 jump"))
+    }
+}
