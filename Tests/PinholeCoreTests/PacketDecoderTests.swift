@@ -181,3 +181,58 @@ extension DecodedPacket {
         return false
     }
 }
+
+/// Packets captured with tcpdump (pyftpdlib on 198.51.100.2 / 2001:db8::2 in a network
+/// namespace), link header stripped: what the kernel really produces, TCP options included.
+final class CapturedPacketDecoderTests: XCTestCase {
+    private func hex(_ text: String) -> [UInt8] {
+        var out: [UInt8] = []
+        var i = text.startIndex
+        while i < text.endIndex {
+            let j = text.index(i, offsetBy: 2)
+            out.append(UInt8(text[i..<j], radix: 16)!)
+            i = j
+        }
+        return out
+    }
+
+    func testIPv4SynWithOptions() {
+        let packet = hex("4500003c1eab40004006c7a5c6336402c6336402d0b208490ce822e600000000a002ffd7549a00000204ffd7"
+                         + "0402080ade005adb000000000103030a")
+        XCTAssertEqual(PacketDecoder.decode(packet), .segment(TCPSegment(
+            source: IPAddress("198.51.100.2")!, destination: IPAddress("198.51.100.2")!,
+            sourcePort: 53426, destinationPort: 2121, sequence: 216_539_878, flags: [.syn], payload: [])))
+    }
+
+    func testIPv4PassiveReply() {
+        let packet = hex("450000660b9f40004006da87c6336402c63364020849d0b235c299920ce823058018004054c400000101080a"
+                         + "2aace0c8de005c6b32323720456e746572696e672070617373697665206d6f646520283139382c35312c"
+                         + "3130302c322c3139352c3838292e0d0a")
+        guard case .segment(let s) = PacketDecoder.decode(packet) else { return XCTFail("no segment") }
+        XCTAssertEqual(s.sourcePort, 2121)
+        XCTAssertEqual(s.destinationPort, 53426)
+        XCTAssertEqual(s.flags, [.psh, .ack])
+        XCTAssertEqual(s.payload, Array("227 Entering passive mode (198,51,100,2,195,88).\r\n".utf8))
+        var framer = LineFramer()
+        var reader = FTPReplyReader()
+        XCTAssertEqual(framer.push(s.payload).map { line -> FTPReply in
+            guard case .line(let l) = line else { return .continuation }
+            return reader.read(l)
+        }, [.enteringPassive(IPAddress("198.51.100.2")!, 195 * 256 + 88)])
+    }
+
+    func testIPv6SynAndExtendedPassiveReply() {
+        let syn = hex("600b52250028064020010db800000000000000000000000220010db8000000000000000000000002beea0849"
+                      + "9d3f444e00000000a002ffc45ba400000204ffc40402080a0c54e90a000000000103030a")
+        XCTAssertEqual(PacketDecoder.decode(syn), .segment(TCPSegment(
+            source: IPAddress("2001:db8::2")!, destination: IPAddress("2001:db8::2")!,
+            sourcePort: 48874, destinationPort: 2121, sequence: 2_638_169_166, flags: [.syn], payload: [])))
+        let reply = hex("6009bedb0051064020010db800000000000000000000000220010db80000000000000000000000020849beea"
+                        + "2865dfb99d3f446d801800405bcd00000101080aa73733c40c54ea9c32323920456e746572696e6720657874"
+                        + "656e6465642070617373697665206d6f646520287c7c7c35303036367c292e0d0a")
+        guard case .segment(let s) = PacketDecoder.decode(reply) else { return XCTFail("no segment") }
+        XCTAssertEqual(s.payload, Array("229 Entering extended passive mode (|||50066|).\r\n".utf8))
+        // Truncating the capture (a short NFLOG copy range) is malformed, never a short payload.
+        XCTAssertEqual(PacketDecoder.decode(Array(reply.dropLast(3))), .malformed)
+    }
+}
