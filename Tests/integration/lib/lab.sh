@@ -218,6 +218,7 @@ lab_listening() {
 }
 
 # start_vsftpd [v4|v6|both]: one vsftpd per address family (both by default).
+# shellcheck disable=SC2120 # the argument is optional
 start_vsftpd() {
     local which="${1:-both}"
     command -v vsftpd >/dev/null || fail "start_vsftpd: vsftpd is not installed"
@@ -377,6 +378,7 @@ KERNEL_HELPER_TABLE=kernel_helper
 # kernel_helper_up [NAMESPACE]: the standard nf_conntrack_ftp setup, for comparison.
 # Control connections to the servers get ct helper "ftp"; new connections to the
 # servers' unprivileged ports are dropped unless the helper expected them (related).
+# shellcheck disable=SC2120 # the argument is optional
 kernel_helper_up() {
     local ns="${1:-${NS_F}}"
     in_ns "${ns}" nft -f - <<EOF
@@ -400,6 +402,7 @@ table inet ${KERNEL_HELPER_TABLE} {
 EOF
 }
 
+# shellcheck disable=SC2120 # the argument is optional
 kernel_helper_down() {
     local ns="${1:-${NS_F}}"
     in_ns "${ns}" nft delete table inet "${KERNEL_HELPER_TABLE}"
@@ -476,6 +479,7 @@ drive_start() {
     DRIVE_HOSTS[${name}]="${host}"
     DRIVE_NAME="${name}"
     drive_read "login to ${host}"
+    # shellcheck disable=SC2034 # DRIVE_CLIENT_PORT is read by the cases
     case "${DRIVE_REPLY}" in
         ready\ *) DRIVE_CLIENT_PORT="${DRIVE_REPLY##* }" ;;
         *) fail "ftplib client ${name}: login to ${host} failed: ${DRIVE_REPLY}" ;;
@@ -506,6 +510,7 @@ drive() {
 # drive_passive pasv|epsv: sets DRIVE_PORT from the 227/229 reply.
 drive_passive() {
     drive "$1"
+    # shellcheck disable=SC2034 # DRIVE_PORT is read by the cases
     case "${DRIVE_REPLY}" in
         port\ *) DRIVE_PORT="$(printf '%s\n' "${DRIVE_REPLY}" | cut -d' ' -f2)" ;;
         *) fail "ftplib client ${DRIVE_NAME}: $1 to ${DRIVE_HOSTS[${DRIVE_NAME}]} failed: ${DRIVE_REPLY}" ;;
