@@ -96,12 +96,18 @@ wait_until() {
     "$@"
 }
 
+# ns_sysctl NAMESPACE KEY VALUE: written through /proc (procps may not be installed).
+ns_sysctl() {
+    printf '%s\n' "$3" | in_ns "$1" tee "/proc/sys/${2//.//}" >/dev/null
+}
+
 lab_ns_sysctls() {
-    local ns="$1"
-    in_ns "${ns}" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-        net.ipv6.conf.default.accept_dad=0 \
-        net.ipv6.conf.all.accept_ra=0 \
-        net.ipv6.conf.default.accept_ra=0
+    local ns="$1" key
+    # Addresses are usable at once: no duplicate address detection, no router adverts.
+    for key in accept_dad accept_ra; do
+        ns_sysctl "${ns}" "net.ipv6.conf.all.${key}" 0
+        ns_sysctl "${ns}" "net.ipv6.conf.default.${key}" 0
+    done
     in_ns "${ns}" ip link set lo up
 }
 
@@ -121,7 +127,8 @@ lab_up() {
     ip -n "${NS_C}" link add eth0 type veth peer name to_client netns "${NS_F}"
     ip -n "${NS_S}" link add eth0 type veth peer name to_server netns "${NS_F}"
 
-    in_firewall sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+    ns_sysctl "${NS_F}" net.ipv4.ip_forward 1
+    ns_sysctl "${NS_F}" net.ipv6.conf.all.forwarding 1
 
     ip -n "${NS_C}" addr add "${CLIENT4}/24" dev eth0
     ip -n "${NS_C}" addr add "${CLIENT6}/64" dev eth0 nodad
