@@ -87,6 +87,11 @@ final class NetlinkSocket {
 
     /// One `recv` into `buffer`. `dontWait` makes this call non-blocking.
     func receive(into buffer: inout [UInt8], dontWait: Bool = false, operation: @autoclosure () -> String) throws(NetfilterError) -> Received {
+        try Self.receive(fileDescriptor: fileDescriptor, into: &buffer, dontWait: dontWait, operation: operation())
+    }
+
+    /// `recv` on any netlink descriptor (also ones owned by libnetfilter_conntrack).
+    static func receive(fileDescriptor: Int32, into buffer: inout [UInt8], dontWait: Bool, operation: @autoclosure () -> String) throws(NetfilterError) -> Received {
         let flags = dontWait ? Int32(MSG_DONTWAIT) : 0
         let n = buffer.withUnsafeMutableBytes { raw in
             retryingEINTR { recv(fileDescriptor, raw.baseAddress, raw.count, flags) }
@@ -97,5 +102,21 @@ final class NetlinkSocket {
         case ENOBUFS: return .overflow
         default: throw .fromErrno(operation())
         }
+    }
+
+    /// Reads everything queued without blocking, at most `maxReads` datagrams so
+    /// a flood cannot starve the caller's other descriptors (poll says when to
+    /// come back). ENOBUFS is noted in the result and reading goes on.
+    static func drain(fileDescriptor: Int32, buffer: inout [UInt8], maxReads: Int = 256, operation: String,
+                      _ body: (ArraySlice<UInt8>) -> Int) throws(NetfilterError) -> DrainResult {
+        var result = DrainResult()
+        for _ in 0..<maxReads {
+            switch try receive(fileDescriptor: fileDescriptor, into: &buffer, dontWait: true, operation: operation) {
+            case .wouldBlock: return result
+            case .overflow: result.overflowed = true
+            case .bytes(let n): result.delivered += body(buffer[0..<n])
+            }
+        }
+        return result
     }
 }

@@ -9,6 +9,7 @@ enum NamespaceFixture {
     static let serverV4 = "198.51.100.1"
     static let clientV4 = "198.51.100.2"
     static let serverV6 = "2001:db8::1"
+    static let clientV6 = "2001:db8::2"
 
     nonisolated(unsafe) private static var counter = 0
 
@@ -42,6 +43,7 @@ enum NamespaceFixture {
         try sh(["ip", "-n", name, "addr", "add", "\(serverV4)/24", "dev", "lo"])
         try sh(["ip", "-n", name, "addr", "add", "\(clientV4)/24", "dev", "lo"])
         try sh(["ip", "-n", name, "addr", "add", "\(serverV6)/64", "dev", "lo", "nodad"])
+        try sh(["ip", "-n", name, "addr", "add", "\(clientV6)/64", "dev", "lo", "nodad"])
 
         let done = DispatchSemaphore(value: 0)
         let result = ResultBox()

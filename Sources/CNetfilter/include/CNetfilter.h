@@ -16,6 +16,7 @@
 #include <sched.h>
 
 #include <linux/netlink.h>
+#include <linux/filter.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_compat.h>
