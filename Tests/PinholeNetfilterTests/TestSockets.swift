@@ -47,6 +47,31 @@ enum TestSocket {
         return fd
     }
 
+    /// Starts a non-blocking connect; the SYN is on its way when this returns.
+    static func startConnect(from source: String, to host: String, _ port: UInt16) throws -> Int32 {
+        let fd = try withAddress(source, 0) { sa, len, family in
+            let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            guard fd >= 0, bind(fd, sa, len) == 0 else { throw Failure(description: "bind \(source): errno \(errno)") }
+            return fd
+        }
+        try withAddress(host, port) { sa, len, _ in
+            guard Glibc.connect(fd, sa, len) == 0 || errno == EINPROGRESS else {
+                throw Failure(description: "connect \(source)->\(host):\(port): errno \(errno)")
+            }
+        }
+        return fd
+    }
+
+    /// True when a non-blocking connect completed successfully within `ms`.
+    static func connected(_ fd: Int32, within ms: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard poll(&p, 1, ms) > 0 else { return false }
+        var err: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len)
+        return err == 0
+    }
+
     static func accept(_ listener: Int32) throws -> Int32 {
         let fd = Glibc.accept(listener, nil, nil)
         guard fd >= 0 else { throw Failure(description: "accept: errno \(errno)") }
