@@ -30,7 +30,21 @@ else
     done
 fi
 
+# A case killed by its timeout cannot run its own trap: remove what its lab left.
+clean_up_after() {
+    local lab_id="$1" ns pid
+    for ns in "${lab_id}c" "${lab_id}f" "${lab_id}s"; do
+        [[ -e "/run/netns/${ns}" ]] || continue
+        echo "runner: removing leftover namespace ${ns}"
+        for pid in $(ip netns pids "${ns}" 2>/dev/null); do
+            kill -KILL "${pid}" 2>/dev/null || true
+        done
+        ip netns del "${ns}" 2>/dev/null || true
+    done
+}
+
 logs="$(mktemp -d /tmp/pinhole-integration.XXXXXX)"
+chmod 755 "${logs}"
 passed=0
 failed=0
 skipped=0
@@ -44,8 +58,11 @@ for file in "${cases[@]}"; do
         continue
     fi
     rc=0
-    LAB_REASON_FILE="${reason_file}" timeout -k 20 "${case_timeout}" \
-        bash "${file}" >"${log}" 2>&1 </dev/null || rc=$?
+    case_index=$((passed + failed + skipped))
+    lab_id="ph$$x${case_index}"
+    LAB_ID="${lab_id}" LAB_TMPDIR="${logs}" LAB_REASON_FILE="${reason_file}" \
+        timeout -k 20 "${case_timeout}" bash "${file}" >"${log}" 2>&1 </dev/null || rc=$?
+    clean_up_after "${lab_id}" >>"${log}" 2>&1
     reason=""
     if [[ -s "${reason_file}" ]]; then
         reason="$(head -n1 "${reason_file}")"
@@ -60,7 +77,7 @@ for file in "${cases[@]}"; do
             skipped=$((skipped + 1))
             ;;
         *)
-            if [[ "${rc}" -eq 124 ]]; then
+            if [[ "${rc}" -eq 124 || "${rc}" -eq 137 ]]; then
                 reason="timed out after ${case_timeout} s${reason:+ (${reason})}"
             fi
             echo "FAIL ${name}: ${reason:-exit code ${rc}, last log line: $(tail -n1 "${log}")}"

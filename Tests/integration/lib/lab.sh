@@ -115,7 +115,7 @@ lab_up() {
     trap lab_down EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
-    LAB_DIR="$(mktemp -d /tmp/phlab.XXXXXX)"
+    LAB_DIR="$(mktemp -d "${LAB_TMPDIR:-/tmp}/phlab.XXXXXX")"
     chmod 755 "${LAB_DIR}"
     local ns
     for ns in "${NS_C}" "${NS_F}" "${NS_S}"; do
