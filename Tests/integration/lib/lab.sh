@@ -138,9 +138,8 @@ lab_up() {
     ip -n "${NS_F}" addr add "${FW_SERVER6}/64" dev to_server nodad
     ip -n "${NS_S}" addr add "${SERVER4}/24" dev eth0
     ip -n "${NS_S}" addr add "${SERVER6}/64" dev eth0 nodad
-    for ns in "${NS_C}" "${NS_F}" "${NS_S}"; do
-        ip -n "${ns}" link set eth0 up 2>/dev/null || true
-    done
+    ip -n "${NS_C}" link set eth0 up
+    ip -n "${NS_S}" link set eth0 up
     ip -n "${NS_F}" link set to_client up
     ip -n "${NS_F}" link set to_server up
     ip -n "${NS_C}" route add default via "${FW_CLIENT4}"
