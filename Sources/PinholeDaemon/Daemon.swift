@@ -144,6 +144,10 @@ public final class Daemon {
     func readConntrack() {
         do {
             let result = try conntrack.drain { e in
+                self.logger.trace("conntrack", metadata: ["kind": "\(e.kind.rawValue)", "src": "\(e.source)",
+                                                         "dst": "\(e.destination)", "sport": "\(e.sourcePort)",
+                                                         "dport": "\(e.destinationPort)",
+                                                         "state": "\(e.tcpState.map { "\($0)" } ?? "-")"])
                 self.events.record(self.inspector.handle(conntrack: e, now: SystemClock.now()))
             }
             if result.overflowed { resync(reason: "conntrack overflow") }
