@@ -8,11 +8,12 @@ extension Inspector {
                                     serverPort: e.destinationPort)
             switch e.kind {
             case .new:
+                recentlyClosed.remove(key)
                 if e.tcpState?.isClosing != true {
                     _ = openSession(key, service: svc, midstream: false, events: &events)
                 }
             case .existing:
-                if e.tcpState?.isClosing == true {
+                if e.tcpState?.isClosing == true || recentlyClosed.contains(key) {
                     closeSession(key, reason: .conntrackClosed, events: &events)
                 } else {
                     _ = openSession(key, service: svc, midstream: true, events: &events)

@@ -10,6 +10,7 @@ extension Inspector {
             // line start; anything else means we joined mid-session.
             let fresh = !fromClient && segment.flags.contains(.syn)
             if segment.flags.contains(.rst) || segment.flags.contains(.fin) { return events }
+            if fresh { recentlyClosed.remove(key) } else if recentlyClosed.contains(key) { return events }
             guard openSession(key, service: service, midstream: !fresh, events: &events) else { return events }
         }
         guard var s = sessions[key] else { return events }

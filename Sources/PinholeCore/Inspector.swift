@@ -7,6 +7,7 @@ public struct Inspector: Sendable {
     /// Open pinholes: what the kernel sets should hold.
     public internal(set) var pinholes: [PinholeKey: Pinhole] = [:]
     public internal(set) var counters = Counters()
+    var recentlyClosed = RecentlyClosed()
 
     public init(policy: Policy) {
         self.policy = policy
@@ -58,6 +59,7 @@ public struct Inspector: Sendable {
 
     mutating func closeSession(_ key: ConnectionKey, reason: SessionCloseReason, events: inout [InspectorEvent]) {
         guard let s = sessions.removeValue(forKey: key) else { return }
+        recentlyClosed.insert(key)
         let pinholeReason: PinholeCloseReason
         switch reason {
         case .policy: pinholeReason = .policy

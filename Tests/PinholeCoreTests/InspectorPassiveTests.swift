@@ -149,3 +149,27 @@ final class InspectorPassiveTests: XCTestCase {
         XCTAssertEqual(i.sessionCount, 0)
     }
 }
+
+final class InspectorCloseTests: XCTestCase {
+    func testTrailingSegmentsAfterCloseDoNotReopenTheSession() {
+        var i = Inspector(policy: TestPolicy.make())
+        var c = FTPConversation()
+        _ = c.handshake(&i)
+        _ = c.client(&i, "QUIT\r\n")
+        _ = c.server(&i, "221 bye\r\n")
+        _ = c.fin(&i, fromClient: false)
+        XCTAssertEqual(i.sessionCount, 0)
+        // The client's last ACK and FIN, and conntrack's late FIN_WAIT update.
+        _ = i.handle(segment: c.segment(fromClient: true, seq: c.clientSeq, flags: [.ack], []), now: c.now)
+        _ = i.handle(segment: c.segment(fromClient: true, seq: c.clientSeq, flags: [.fin, .ack], []), now: c.now)
+        let k = c.key
+        _ = i.handle(conntrack: ConntrackEvent(kind: .update, source: k.client, destination: k.server,
+                                               sourcePort: k.clientPort, destinationPort: k.serverPort,
+                                               tcpState: .finWait), now: c.now)
+        XCTAssertEqual(i.sessionCount, 0, "a closed session stays closed")
+        // The same tuple reused by a new connection is a new session.
+        var again = FTPConversation()
+        _ = again.handshake(&i)
+        XCTAssertEqual(i.sessionCount, 1)
+    }
+}
