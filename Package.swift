@@ -58,6 +58,8 @@ let package = Package(
         .testTarget(name: "PinholeCoreTests", dependencies: ["PinholeCore"]),
         .testTarget(name: "PinholeConfigTests", dependencies: ["PinholeConfig", "PinholeCore"]),
         .testTarget(name: "PinholeNetfilterTests", dependencies: ["PinholeNetfilter", "PinholeCore"]),
+        // Control socket server and pinholectl, without root or a kernel.
+        .testTarget(name: "PinholeControlTests", dependencies: ["PinholeDaemon", "PinholeCore", "pinholectl"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,6 +16,12 @@ struct Pinholectl: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    /// No subcommand is bad usage: the help goes to stderr, status 2.
+    func run() throws {
+        Output.err(Pinholectl.helpMessage() + "\n")
+        throw CtlFailure(status: ExitStatus.usage, message: "a subcommand is required: list, status, flush or check")
+    }
+
     /// Runs the command and maps every outcome to the documented exit codes
     /// (ArgumentParser's own default for usage errors is 64; ours is 2).
     static func main() {
