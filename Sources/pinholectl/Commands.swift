@@ -19,7 +19,7 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let response = try ControlClient(path: connection.socket).send(ControlRequest(command: .list))
         let pinholes = response.pinholes ?? []
-        Output.out(json ? Formatting.json(pinholes) : Formatting.table(pinholes))
+        Output.out(json ? Formatting.jsonList(pinholes) : Formatting.table(pinholes))
     }
 }
 

@@ -10,6 +10,11 @@ enum Formatting {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
+    /// `list --json`: always one array; `[]` when empty (Foundation would print "[\n\n]").
+    static func jsonList(_ pinholes: [PinholeInfo]) -> String {
+        pinholes.isEmpty ? "[]\n" : json(pinholes)
+    }
+
     static func table(_ pinholes: [PinholeInfo]) -> String {
         guard !pinholes.isEmpty else { return "no open pinholes\n" }
         let header = ["SERVICE", "MODE", "FAMILY", "INITIATOR", "RESPONDER", "PORT", "EXPIRES", "SESSION"]

@@ -85,13 +85,13 @@ final class PinholectlOutputTests: XCTestCase {
 
     func testJSONListIsOneArrayThatDecodesBack() throws {
         let pinholes = [samplePinhole(1), samplePinhole(2, family: .ipv6)]
-        let text = Formatting.json(pinholes)
+        let text = Formatting.jsonList(pinholes)
         XCTAssertTrue(text.hasPrefix("["))
         XCTAssertEqual(try JSONDecoder().decode([PinholeInfo].self, from: Data(text.utf8)), pinholes)
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]]
         XCTAssertEqual(object?.first?["expires_in"] as? Double, 29.5)
         XCTAssertEqual((object?.first?["session"] as? [String: Any])?["server_port"] as? Int, 21)
-        XCTAssertEqual(Formatting.json([PinholeInfo]()).trimmingCharacters(in: .whitespacesAndNewlines), "[\n\n]")
+        XCTAssertEqual(Formatting.jsonList([]), "[]\n")
     }
 
     func testStatusListsCountersAndRefusedReasons() {
