@@ -2,11 +2,11 @@
 /// compare it and `pinholed --print-ruleset` can show it; the netfilter
 /// module runs it as one atomic transaction.
 public enum RulesetBuilder {
-    public struct Options: Sendable, Equatable {
-        /// NFQUEUE number for unmatched SYNs (the race guard); nil: drop them.
-        public var synQueue: UInt16?
-        public init(synQueue: UInt16? = nil) { self.synQueue = synQueue }
-    }
+    /// The race guard's chain: pinhole_check jumps here before dropping. It is
+    /// filled outside this script with an xt NFQUEUE rule (this kernel has no
+    /// nft `queue`); until then, and whenever pinholed is gone, it is empty or
+    /// queues to nobody, and the packet is dropped: fail closed.
+    public static let synGuardChain = "syn_guard"
 
     /// Tap and enforce priority: after conntrack (-200) so `ct state` is
     /// known, before the usual filter chains (0).
@@ -20,7 +20,7 @@ public enum RulesetBuilder {
     /// the elements of existing sets, so start-up after a crash and SIGHUP
     /// reloads lose no pinhole), then flushes and refills every chain. nft
     /// runs it as one transaction: either all of it applies or none.
-    public static func script(for policy: Policy, options: Options = Options()) -> String {
+    public static func script(for policy: Policy) -> String {
         let t = "inet \(policy.table)"
         var out = "add table \(t)\n"
         if policy.attach == nil {
@@ -38,7 +38,9 @@ public enum RulesetBuilder {
             out += "add chain \(t) \(chain) { type filter hook \(hook) priority \(prio); policy accept; }\n"
             out += "flush chain \(t) \(chain)\n"
         }
-        out += "add chain \(t) pinhole_check\nflush chain \(t) pinhole_check\n"
+        for chain in ["pinhole_check", synGuardChain] {
+            out += "add chain \(t) \(chain)\nflush chain \(t) \(chain)\n"
+        }
         for r in tapRules(policy) {
             out += "add rule \(t) tap_prerouting \(r)\n"
             out += "add rule \(t) tap_output \(r)\n"
@@ -49,9 +51,7 @@ public enum RulesetBuilder {
                 let tuple = family == .ipv4 ? "ip saddr . ip daddr . tcp dport" : "ip6 saddr . ip6 daddr . tcp dport"
                 out += "add rule \(t) pinhole_check \(tuple) @\(set) delete @\(set) { \(tuple) } accept\n"
             }
-            if let q = options.synQueue {
-                out += "add rule \(t) pinhole_check limit rate 2000/second burst 200 packets queue num \(q)\n"
-            }
+            out += "add rule \(t) pinhole_check jump \(synGuardChain)\n"
             out += "add rule \(t) pinhole_check counter drop comment \"no pinhole\"\n"
             for r in guards {
                 out += "add rule \(t) enforce_forward \(r)\n"

@@ -71,14 +71,20 @@ extension Daemon {
         let new = next.policy
         do {
             if new.attach != nil { try Daemon.checkAttachSets(new, writer) }
-            _ = try installer.run(RulesetBuilder.script(for: new))
+            try Daemon.installRuleset(new, installer)
             if new.nflogGroup != old.nflogGroup { nflog = try NflogReader(group: new.nflogGroup) }
+            if !Daemon.needsRaceGuard(new) {
+                queue = nil
+            } else if queue == nil || Daemon.synQueueNumber(new) != Daemon.synQueueNumber(old) {
+                queue = nil  // unbind first: one listener per queue number
+                queue = try QueueReader(queue: Daemon.synQueueNumber(new))
+            }
             if Daemon.conntrackFilter(new) != Daemon.conntrackFilter(old) {
                 conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(new))
             }
         } catch {
             logger.error("reload refused, keeping the running policy", metadata: ["error": "\(error)"])
-            _ = try? installer.run(RulesetBuilder.script(for: old))
+            try? Daemon.installRuleset(old, installer)
             return
         }
         if new.table != old.table { try? installer.deleteTable(family: "inet", name: old.table) }

@@ -61,7 +61,7 @@ extension Daemon {
         stats.tableRestores += 1
         logger.warning("table missing, restoring", metadata: ["table": "inet \(policy.table)"])
         do {
-            _ = try installer.run(RulesetBuilder.script(for: policy))
+            try Daemon.installRuleset(policy, installer)
             reconciler.reset(toKernel: Daemon.readSets(policy, writer, logger), now: SystemClock.now())
         } catch {
             logger.error("table restore failed", metadata: ["error": "\(error)"])

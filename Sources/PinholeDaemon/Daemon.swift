@@ -21,6 +21,8 @@ public final class Daemon {
     let writer: SetElementWriter
     var nflog: NflogReader
     var conntrack: ConntrackEvents
+    /// The race guard's NFQUEUE; nil when no service enforces.
+    var queue: QueueReader?
     var control: ControlServer!
     var signals: SignalPipe!
     var running = true
@@ -46,8 +48,9 @@ public final class Daemon {
             // Elements left by an earlier run (crash, kill -9): adopted below
             // if their session is still live, deleted otherwise.
             let leftovers = Daemon.readSets(policy, writer, logger)
-            _ = try installer.run(RulesetBuilder.script(for: policy))
+            try Daemon.installRuleset(policy, installer)
             nflog = try NflogReader(group: policy.nflogGroup)
+            if Daemon.needsRaceGuard(policy) { queue = try QueueReader(queue: Daemon.synQueueNumber(policy)) }
             conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(policy))
             let now = SystemClock.now()
             events.record(inspector.resync(dump: try conntrack.dump(), now: now))
@@ -94,6 +97,7 @@ public final class Daemon {
         add(signals.readFD)
         add(nflog.fileDescriptor)
         for fd in conntrack.fileDescriptors { add(fd) }
+        if let queue { add(queue.fileDescriptor) }
         let controlFDs = control.fileDescriptors
         for fd in controlFDs { add(fd) }
         let n = poll(&fds, nfds_t(fds.count), pollTimeoutMs())
@@ -110,6 +114,7 @@ public final class Daemon {
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
         reconcile()
+        if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
         for fd in controlFDs where ready.contains(fd) {
             control.handleReadable(fd: fd) { req, peer in self.answer(req, peer: peer) }
         }

@@ -18,6 +18,17 @@ public struct QueuedPacket: Sendable, Hashable {
 
 public enum Verdict: Sendable, Hashable {
     case accept, drop
+    /// NF_REPEAT: run the packet through the same hook's chain again, e.g.
+    /// after adding the set element it was waiting for.
+    case repeatHook
+
+    var netfilterValue: UInt32 {
+        switch self {
+        case .accept: return UInt32(NF_ACCEPT)
+        case .drop: return UInt32(NF_DROP)
+        case .repeatHook: return UInt32(NF_REPEAT)
+        }
+    }
 }
 
 /// Holds packets from an nft `queue num N` rule (nfnetlink_queue over libmnl)
@@ -85,7 +96,7 @@ public final class QueueReader {
     func verdictMessage(id: UInt32, _ verdict: Verdict) -> [UInt8] {
         var b = NetlinkMessageBuilder(type: cnf_nfnl_msg_type(UInt16(NFNL_SUBSYS_QUEUE), UInt16(NFQNL_MSG_VERDICT.rawValue)),
                                       flags: 0, sequence: socket.nextSequence(), family: UInt8(AF_UNSPEC), resourceID: queue)
-        b.attribute(UInt16(NFQA_VERDICT_HDR.rawValue), .be(UInt32(verdict == .accept ? NF_ACCEPT : NF_DROP)) + .be(id))
+        b.attribute(UInt16(NFQA_VERDICT_HDR.rawValue), .be(verdict.netfilterValue) + .be(id))
         return b.finish()
     }
 

@@ -17,6 +17,13 @@ final class RulesetBuilderTests: XCTestCase {
         XCTAssertTrue(script.contains("add rule inet pinhole enforce_forward ct state new ct status != confirmed "
             + "ip daddr { 203.0.113.10 } tcp dport 50000-50100 jump pinhole_check"))
         XCTAssertFalse(script.contains("saddr { 203.0.113.10 } tcp dport 50000-50100"), "no active guard when active is off")
+        // Unmatched SYNs go to the race guard, then are dropped: fail closed.
+        let guardJump = script.range(of: "add rule inet pinhole pinhole_check jump syn_guard\n")
+        let drop = script.range(of: "add rule inet pinhole pinhole_check counter drop")
+        XCTAssertNotNil(guardJump)
+        XCTAssertLessThan(guardJump!.lowerBound, drop!.lowerBound)
+        XCTAssertTrue(script.contains("flush chain inet pinhole syn_guard\n"))
+        XCTAssertFalse(script.contains("queue num"), "nft's queue statement does not exist on this kernel")
         // Sets are `add`ed, never deleted: a reload keeps their elements.
         XCTAssertFalse(script.contains("delete table"))
         XCTAssertFalse(script.contains("flush set"))
