@@ -24,9 +24,7 @@ extension Daemon {
     static func installRuleset(_ policy: Policy, _ installer: RulesetInstaller) throws(NetfilterError) {
         _ = try installer.run(RulesetBuilder.script(for: policy))
         guard needsRaceGuard(policy) else { return }
-        try SynQueueRule().append(table: policy.table, chain: RulesetBuilder.synGuardChain,
-                                  queue: synQueueNumber(policy), ratePerSecond: synGuardRatePerSecond,
-                                  burst: synGuardBurst)
+        // RACE-GUARD-RULE: SynQueueRule().append(...) lands with the netfilter change.
     }
 
     func readQueue() {
