@@ -14,7 +14,7 @@ public enum RulesetBuilder {
     static let enforcePriority = -10
 
     /// The set size; fixed so that `add set` on a reload matches the existing set.
-    public static let setSize = 65535
+    public static let setSize = 1 << 20
 
     /// An idempotent script: creates the table and sets if missing (keeping
     /// the elements of existing sets, so start-up after a crash and SIGHUP

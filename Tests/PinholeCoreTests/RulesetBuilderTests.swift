@@ -6,7 +6,7 @@ final class RulesetBuilderTests: XCTestCase {
         let script = RulesetBuilder.script(for: TestPolicy.make())
         XCTAssertTrue(script.hasPrefix("add table inet pinhole\n"))
         XCTAssertTrue(script.contains(
-            "add set inet pinhole pinholes4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic,timeout; size 65535; }"))
+            "add set inet pinhole pinholes4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic,timeout; size 1048576; }"))
         XCTAssertTrue(script.contains("ipv6_addr . ipv6_addr . inet_service"))
         XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ct state established ip daddr { 203.0.113.10 } "
             + "tcp dport 21 log group 2121 queue-threshold 1"))
