@@ -24,7 +24,9 @@ extension Daemon {
     static func installRuleset(_ policy: Policy, _ installer: RulesetInstaller) throws(NetfilterError) {
         _ = try installer.run(RulesetBuilder.script(for: policy))
         guard needsRaceGuard(policy) else { return }
-        // RACE-GUARD-RULE: SynQueueRule().append(...) lands with the netfilter change.
+        try SynQueueRule().append(table: policy.table, chain: RulesetBuilder.synGuardChain,
+                                  queue: synQueueNumber(policy), ratePerSecond: synGuardRatePerSecond,
+                                  burst: synGuardBurst)
     }
 
     func readQueue() {
