@@ -2,6 +2,7 @@
 """FTP clients for the lab, built on ftplib and raw sockets.
 
   ftpclient.py get HOST REMOTE LOCAL   download (ftplib: PASV on IPv4, EPSV on IPv6)
+  ftpclient.py get-active HOST REMOTE LOCAL   download in active mode (PORT on IPv4, EPRT on IPv6)
   ftpclient.py list HOST               print a LIST of the root directory
   ftpclient.py probe HOST PORT         raw TCP connect: prints connected|refused|timeout
   ftpclient.py drive HOST              step by step, driven by commands on stdin:
@@ -13,6 +14,11 @@ command per line and answers with one line:
   nlst            -> `ok N names` | `error MESSAGE`  (connect to the last port, NLST, read)
   connect PORT    -> `connected` | `refused` | `timeout`  (raw TCP connect, 3 s)
   quit            -> `bye CODE`        (QUIT, then exits)
+  active port|eprt -> `port P`         (listen on the client address, send PORT (v4) or
+                                        EPRT with it; the listener waits for `activenlst`)
+  activenlst      -> `ok N names` | `error MESSAGE`  (NLST; accept the server's data
+                                        connection on the last listener, read)
+  raw TEXT...     -> `reply LINE`      (send TEXT verbatim as one line, first reply line)
 Every network operation has a timeout, so nothing here can hang.
 """
 import ftplib
@@ -37,8 +43,9 @@ def login(host):
     return ftp
 
 
-def command_get(host, remote, local):
+def command_get(host, remote, local, passive=True):
     ftp = login(host)
+    ftp.set_pasv(passive)
     with open(local, "wb") as out:
         ftp.retrbinary("RETR " + remote, out.write)
     ftp.quit()
@@ -98,11 +105,52 @@ def nlst_on(ftp, host, port):
         data.close()
 
 
+def active_listen(ftp, verb):
+    """Listen on the control connection's own address; announce it with PORT or EPRT."""
+    local = ftp.sock.getsockname()[0]
+    listener = socket.socket(family_of(local), socket.SOCK_STREAM)
+    listener.settimeout(TIMEOUT)
+    listener.bind((local, 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    if verb == "port":
+        line = "PORT " + ",".join(local.split(".") + [str(port >> 8), str(port & 255)])
+    else:
+        af = 2 if ":" in local else 1
+        line = "EPRT |%d|%s|%d|" % (af, local, port)
+    ftp.sendcmd(line)
+    return listener, port
+
+
+def active_nlst_on(ftp, listener):
+    try:
+        reply = ftp.sendcmd("NLST")
+        if not reply.startswith("1"):
+            return "error NLST answered " + reply
+        data, _ = listener.accept()
+        data.settimeout(TIMEOUT)
+        chunks = []
+        while True:
+            chunk = data.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        data.close()
+        final = ftp.voidresp()
+        names = [n for n in b"".join(chunks).decode().splitlines() if n]
+        return "ok %d names (%s) %s" % (len(names), ",".join(sorted(names)), final.split()[0])
+    except (OSError, ftplib.Error) as error:
+        return "error " + str(error).replace("\n", " ")
+    finally:
+        listener.close()
+
+
 def command_drive(host):
     ftp = login(host)
     local = ftp.sock.getsockname()
     say("ready %s %d" % (local[0], local[1]))
     port = None
+    listener = None
     for line in sys.stdin:
         words = line.split()
         if not words:
@@ -122,6 +170,18 @@ def command_drive(host):
                     say(nlst_on(ftp, host, port))
             elif verb == "connect":
                 say(raw_connect(host, int(words[1]), 3.0))
+            elif verb == "active" and len(words) == 2 and words[1] in ("port", "eprt"):
+                listener, active_port = active_listen(ftp, words[1])
+                say("port %d" % active_port)
+            elif verb == "activenlst":
+                if listener is None:
+                    say("error no PORT/EPRT yet")
+                else:
+                    say(active_nlst_on(ftp, listener))
+                    listener = None
+            elif verb == "raw":
+                ftp.putline(line.strip("\r\n")[len("raw "):])
+                say("reply " + ftp.getmultiline().splitlines()[0])
             elif verb == "quit":
                 reply = ftp.sendcmd("QUIT")
                 ftp.close()
@@ -139,6 +199,8 @@ def main(argv):
     verb, host = argv[1], host_of(argv[2])
     if verb == "get" and len(argv) == 5:
         command_get(host, argv[3], argv[4])
+    elif verb == "get-active" and len(argv) == 5:
+        command_get(host, argv[3], argv[4], passive=False)
     elif verb == "list":
         command_list(host)
     elif verb == "probe" and len(argv) == 4:
