@@ -1,0 +1,153 @@
+# shellcheck shell=bash
+# Active-mode FTP (PORT / EPRT) in the lab: the server connects back to the client.
+# Needs lab.sh. The client's ephemeral ports are narrowed to the lab's data port
+# range, so every port a client announces is inside the policy's data_ports.
+
+# client_port_range LOW HIGH: ephemeral ports of the client namespace (IPv4 and IPv6).
+client_port_range() {
+    ns_sysctl "${NS_C}" net.ipv4.ip_local_port_range "$1 $2"
+    lab_log "client ephemeral ports: $(in_client cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' ' ')"
+}
+
+# write_active_policy FILE [PINHOLE_TIMEOUT] [PASSIVE]: service "lab" with active on
+# (passive off unless PASSIVE is true), data_ports = the lab range, enforce: true.
+write_active_policy() {
+    local file="$1" timeout="${2:-30s}" passive="${3:-false}"
+    cat >"${file}" <<EOF
+table: pinhole
+nflog_group: 2121
+socket: ${LAB_DIR}/control.sock
+
+services:
+  - name: lab
+    servers: [${SERVER4}, "${SERVER6}"]
+    clients: [any]
+    control_port: 21
+    passive: ${passive}
+    active: true
+    data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
+    pinhole_timeout: ${timeout}
+    enforce: true
+EOF
+}
+
+# curl_active FAMILY PATH OUT [CURL OPTIONS...]: curl in active mode (-P -: the
+# control connection's own address; EPRT, or PORT with --disable-eprt).
+curl_active() {
+    local family="$1" path="$2" out="$3"
+    shift 3
+    curl_get "${family}" "${path}" "${out}" -P - "$@"
+}
+
+# lftp_active_get FAMILY PATH OUT: lftp with passive mode off (PORT on IPv4, EPRT on IPv6).
+lftp_active_get() {
+    local family="$1" path="$2" out="$3" host="${SERVER4}"
+    [[ "${family}" == v6 ]] && host="[${SERVER6}]"
+    in_client timeout 30 lftp -c "set net:timeout 5; set net:max-retries 1; set net:reconnect-interval-base 1; \
+set ftp:ssl-allow no; set ftp:passive-mode off; set xfer:clobber on; \
+open ftp://${host}; get ${path} -o ${out}"
+}
+
+# active_downloads LABEL: every active-mode client, IPv4 and IPv6, 1 MiB with a
+# matching sha256, and an active LIST per family.
+active_downloads() {
+    local label="$1" out="${LAB_DIR}/out" start
+    local -a plan=(
+        "v4 curl-port" "v4 curl-eprt" "v6 curl-eprt"
+        "v4 lftp" "v6 lftp" "v4 ftplib" "v6 ftplib"
+    )
+    local item family client file scenario
+    for item in "${plan[@]}"; do
+        family="${item%% *}"
+        client="${item#* }"
+        file="${out}/active-${client}-${family}.bin"
+        scenario="${label}: active ${client} ${family} download of big.bin from $(ftp_url "${family}" big.bin) by client ${CLIENT4}/${CLIENT6}"
+        rm -f "${file}"
+        start="$(lab_now_ms)"
+        case "${client}" in
+            curl-port) curl_active "${family}" big.bin "${file}" --disable-eprt || fail "${scenario}: curl failed (exit $?)" ;;
+            curl-eprt) curl_active "${family}" big.bin "${file}" || fail "${scenario}: curl failed (exit $?)" ;;
+            lftp) lftp_active_get "${family}" big.bin "${file}" || fail "${scenario}: lftp failed (exit $?)" ;;
+            ftplib) ftplib_client get-active "$(lab_host "${family}")" big.bin "${file}" ||
+                fail "${scenario}: ftplib failed (exit $?)" ;;
+        esac
+        expect_sha256 "${scenario}" "${file}"
+        local took=$(($(lab_now_ms) - start)) note=""
+        # ~1 s extra is the server's data SYN dropped and retransmitted: the pinhole came late.
+        [[ "${took}" -lt 900 ]] || note=" (slow: probably a dropped data SYN, retransmitted)"
+        lab_log "${label}: active ${client} ${family}: 1 MiB, sha256 ok, ${took} ms${note}"
+    done
+    for family in v4 v6; do
+        local listing
+        scenario="${label}: curl active ${family} LIST of $(ftp_url "${family}" '')"
+        listing="$(curl_active "${family}" '' - 2>&1)" || fail "${scenario}: curl failed: ${listing}"
+        if ! grep -q 'big\.bin' <<<"${listing}" || ! grep -q 'small\.txt' <<<"${listing}"; then
+            fail "${scenario}: expected big.bin and small.txt in the listing, got: ${listing}"
+        fi
+        lab_log "${label}: active LIST ${family} by curl ok"
+    done
+}
+
+# active_pending FAMILY [AT_PORT]: PORT (v4) or EPRT (v6) by the step-by-step client.
+# Held pending: exactly one active pinhole server -> client:port in list --json and
+# in the set; the server's data connection uses it and it closes.
+# AT_PORT=connects-at-port for servers that connect back as soon as they accept the
+# PORT (pyftpdlib): nothing stays pending, so the log must show the active pinhole
+# opened and then closed as used, and the NLST must work.
+active_pending() {
+    local family="$1" at_port="${2:-}" verb=port nft=4 fam=ipv4 client="${CLIENT4}" server="${SERVER4}"
+    if [[ "${family}" == v6 ]]; then
+        verb=eprt nft=6 fam=ipv6 client="${CLIENT6}" server="${SERVER6}"
+    fi
+    local what="pending ${verb^^} from ${client} to ${server}" start
+    drive_start "${family}" "active-${family}"
+    local control_port="${DRIVE_CLIENT_PORT}"
+    start="$(lab_now_ms)"
+    drive active "${verb}"
+    [[ "${DRIVE_REPLY}" == port\ * ]] || fail "${what}: the server refused ${verb^^}: ${DRIVE_REPLY}"
+    local port="${DRIVE_REPLY#port }"
+    if [[ "${at_port}" == connects-at-port ]]; then
+        local took=$(($(lab_now_ms) - start))
+        local opened="pinhole opened family=${fam} initiator=${server} mode=active port=${port} responder=${client}"
+        local closed="pinhole closed family=${fam} initiator=${server} mode=active port=${port} reason=used responder=${client}"
+        wait_until 20 grep -qF "${closed}" "${PINHOLED_LOG}" ||
+            fail "${what}: the server connects back at once; expected '${opened}' then '${closed}' in the pinholed log, got: $(grep -F "port=${port}" "${PINHOLED_LOG}" | tr '\n' ' ')"
+        grep -qF "${opened}" "${PINHOLED_LOG}" || fail "${what}: no '${opened}' in the pinholed log"
+        # ~1 s is the server's first SYN dropped and retransmitted: the pinhole came late.
+        [[ "${took}" -lt 900 ]] || lab_log "${what}: PORT answered after ${took} ms: the server's first SYN was probably dropped (pinhole late)"
+    else
+        expect_pinhole "${what} (client port ${port})" service=lab mode=active "family=${fam}" \
+            "initiator=${server}" "responder=${client}" "port=${port}" "session.client=${client}" \
+            "session.client_port=${control_port}" "session.server=${server}" session.server_port=21
+        expect_set_element "${what} (client port ${port})" "${nft}" "${server}" "${client}" "${port}"
+    fi
+    drive activenlst
+    [[ "${DRIVE_REPLY}" == ok\ * ]] ||
+        fail "${what}: NLST with the server connecting to ${client} port ${port} should work through the pinhole, got: ${DRIVE_REPLY}"
+    expect_no_pinhole "${what}: after the server's data connection to port ${port}" 20 "port=${port}" mode=active
+    expect_no_set_element "${what}: after the server's data connection to port ${port}" 20 \
+        "${nft}" "${server}" "${client}" "${port}"
+    drive_quit
+}
+
+# active_blocked_without_pinholed LABEL: pinholed's saved table (active: true)
+# loaded without pinholed makes active downloads fail; without the table they work.
+# pinholed must be running; it is stopped here.
+active_blocked_without_pinholed() {
+    local label="$1" saved="${LAB_DIR}/pinhole-table.nft" family out
+    in_firewall nft list table inet pinhole >"${saved}" ||
+        fail "${label}: 'nft list table inet pinhole' failed in the firewall namespace"
+    stop_pinholed
+    in_firewall nft -f "${saved}" || fail "${label}: could not load pinholed's saved table: $(tr '\n' ' ' <"${saved}")"
+    for family in v4 v6; do
+        out="${LAB_DIR}/out/active-blocked-${family}.bin"
+        if curl_active "${family}" big.bin "${out}" --connect-timeout 3 --max-time 8 2>/dev/null; then
+            fail "${label}: pinholed's table without pinholed: an active ${family} download from $(ftp_url "${family}" big.bin) succeeded, expected the server's connection to the client to be dropped"
+        fi
+        lab_log "${label}: ${family}: active download blocked without pinholed, as expected"
+    done
+    in_firewall nft delete table inet pinhole
+    curl_active v4 big.bin "${LAB_DIR}/out/active-unblocked.bin" --connect-timeout 3 --max-time 8 ||
+        fail "${label}: after deleting the saved table, the active download from $(ftp_url v4 big.bin) still failed: the lab itself is broken"
+    expect_sha256 "${label}: active download with no firewall table" "${LAB_DIR}/out/active-unblocked.bin"
+}
