@@ -26,6 +26,9 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <linux/netfilter/nfnetlink_queue.h>
+#include <linux/netfilter/nf_tables_compat.h>
+#include <linux/netfilter/x_tables.h>
+#include <linux/netfilter/xt_NFQUEUE.h>
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
@@ -46,6 +49,9 @@ static inline uint16_t cnf_nfnl_msg_type(uint16_t subsys, uint16_t msg) { return
 /// NFCT_ALL_CT_GROUPS is a macro built from other macros that does not import.
 static inline unsigned cnf_nfct_all_ct_groups(void) { return NFCT_ALL_CT_GROUPS; }
 
+/// XT_ALIGN is a function-like macro: the compat target info length the kernel insists on.
+static inline size_t cnf_xt_nfq_info_v3_size(void) { return XT_ALIGN(sizeof(struct xt_NFQ_info_v3)); }
+
 /// errno is a thread-local macro; reading it through a function is reliable across Glibc versions.
 static inline int cnf_errno(void) { return errno; }
 
@@ -58,6 +64,7 @@ int cnf_setns_net(int fd);
 /// The struct is packed in the kernel header; its size is part of the wire format.
 _Static_assert(sizeof(struct nfqnl_msg_config_params) == 5, "nfqnl_msg_config_params is packed");
 _Static_assert(sizeof(struct nfulnl_msg_config_mode) == 6, "nfulnl_msg_config_mode layout");
+_Static_assert(sizeof(struct xt_NFQ_info_v3) == 6, "xt_NFQ_info_v3: three __u16");
 _Static_assert(sizeof(struct nfgenmsg) == 4, "nfgenmsg layout");
 _Static_assert(sizeof(struct nlmsghdr) == 16, "nlmsghdr layout");
 #endif
