@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# SIGHUP reloads: a policy that still allows a pending PASV keeps its pinhole (same
+# port, in the list and the set); a broken policy is refused with FILE:LINE:COLUMN
+# and the running one stays (policy_sha256 unchanged); a policy whose data_ports
+# exclude the port closes the pinhole (reason=policy) and removes it from the set.
+set -euo pipefail
+# shellcheck source=../lib/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
+
+lab_up
+start_vsftpd v4
+policy="${LAB_DIR}/policy.yaml"
+write_policy "${policy}" 30s
+start_pinholed "${policy}"
+
+status_field() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
+log_count() { grep -cF " $1" "${PINHOLED_LOG}" || true; }
+
+logged_at_least() { [[ "$(log_count "$1")" -ge "$2" ]]; }
+
+# hup WHAT LOG_TEXT COUNT: SIGHUP, then wait until LOG_TEXT was logged COUNT times.
+hup() {
+    kill -HUP "${PINHOLED_PID}"
+    wait_until 30 logged_at_least "$2" "$3" ||
+        fail "$1: expected '$2' in the pinholed log (${3} times) within 3 s after SIGHUP, got $(log_count "$2"): $(tail -n5 "${PINHOLED_LOG}" | tr '\n' ' ')"
+}
+
+sha_initial="$(sha256sum "${policy}" | cut -d' ' -f1)"
+[[ "$(status_field policy_sha256)" == "${sha_initial}" ]] ||
+    fail "start: status policy_sha256 is $(status_field policy_sha256), expected the file's sha256 ${sha_initial}"
+
+drive_start v4
+drive_passive pasv
+port="${DRIVE_PORT}"
+what="pending PASV from ${CLIENT4} to ${SERVER4} port ${port}"
+expect_pinhole "${what}" mode=passive "initiator=${CLIENT4}" "responder=${SERVER4}" "port=${port}"
+expect_set_element "${what}" 4 "${CLIENT4}" "${SERVER4}" "${port}"
+
+# 1. A policy that still allows the pinhole (a longer timeout): it stays.
+write_policy "${policy}" 45s
+sha_allowing="$(sha256sum "${policy}" | cut -d' ' -f1)"
+hup "reload with a policy that still allows ${what}" "notice reloaded " 1
+pinhole_check find "port=${port}" "initiator=${CLIENT4}" "responder=${SERVER4}" ||
+    fail "${what}: after a reload that still allows it, expected the pinhole to stay; ${CHECK_OUT}"
+set_has 4 "${CLIENT4}" "${SERVER4}" "${port}" ||
+    fail "${what}: after a reload that still allows it, expected the set element to stay, got: $(tr -s '\t\n' '  ' <<<"${CHECK_OUT}")"
+[[ "$(status_field policy_sha256)" == "${sha_allowing}" ]] ||
+    fail "after a good reload: status policy_sha256 is $(status_field policy_sha256), expected the new file's ${sha_allowing}"
+[[ "$(pinhole_count)" == 1 ]] || fail "after a good reload: expected exactly one pinhole, got: $(ctl list --json)"
+lab_log "good reload: pinhole on port ${port} kept"
+
+# 2. A broken policy (YAML syntax error on line 4): refused, the running one stays.
+cat >"${policy}" <<EOF
+table: pinhole
+nflog_group: 2121
+services:
+  - name: [lab
+    servers: 203.0.113.10
+EOF
+hup "reload with a broken policy" "reload refused" 1
+refused_line="$(grep -F "reload refused" "${PINHOLED_LOG}" | head -n1)"
+grep -qE "${policy}:[0-9]+:[0-9]+: error: " <<<"${refused_line}" ||
+    fail "reload with a broken policy: expected 'reload refused' to name ${policy}:LINE:COLUMN: error:, got: ${refused_line}"
+sleep 0.3
+[[ "$(log_count "notice reloaded ")" == 1 ]] ||
+    fail "reload with a broken policy: 'reloaded' logged $(log_count "notice reloaded ") times, expected still 1"
+[[ "$(status_field policy_sha256)" == "${sha_allowing}" ]] ||
+    fail "after a refused reload: status policy_sha256 is $(status_field policy_sha256), expected the running policy's ${sha_allowing}"
+pinhole_check find "port=${port}" || fail "${what}: after a refused reload, expected the pinhole to stay; ${CHECK_OUT}"
+set_has 4 "${CLIENT4}" "${SERVER4}" "${port}" ||
+    fail "${what}: after a refused reload, expected the set element to stay, got: $(tr -s '\t\n' '  ' <<<"${CHECK_OUT}")"
+lab_log "broken policy refused: ${refused_line}"
+
+# 3. data_ports that exclude the port: the pinhole closes (reason=policy).
+write_policy "${policy}" 45s
+sed -i "s/^    data_ports: .*/    data_ports: 60000-60100/" "${policy}"
+hup "reload with data_ports 60000-60100, excluding port ${port}" "notice reloaded " 2
+expect_no_pinhole "${what}: after a reload whose data_ports exclude it" 20 "port=${port}"
+expect_no_set_element "${what}: after a reload whose data_ports exclude it" 20 4 "${CLIENT4}" "${SERVER4}" "${port}"
+sed 's/$/ /' "${PINHOLED_LOG}" | grep -F "pinhole closed" | grep -F "port=${port} " | grep -qF "reason=policy " ||
+    fail "${what}: expected 'pinhole closed ... port=${port} reason=policy' in the log, got: $(grep -F "port=${port}" "${PINHOLED_LOG}" | tr '\n' ' ')"
+drive_quit
+stop_pinholed
