@@ -130,15 +130,13 @@ active_pending() {
     drive_quit
 }
 
-# active_blocked_without_pinholed LABEL: pinholed's saved table (active: true)
-# loaded without pinholed makes active downloads fail; without the table they work.
-# pinholed must be running; it is stopped here.
+# active_blocked_without_pinholed LABEL: pinholed's table (active: true) left
+# behind by a crash (SIGKILL) makes active downloads fail (fail closed); without
+# the table they work. pinholed must be running; it is killed here.
 active_blocked_without_pinholed() {
-    local label="$1" saved="${LAB_DIR}/pinhole-table.nft" family out
-    in_firewall nft list table inet pinhole >"${saved}" ||
-        fail "${label}: 'nft list table inet pinhole' failed in the firewall namespace"
-    stop_pinholed
-    in_firewall nft -f "${saved}" || fail "${label}: could not load pinholed's saved table: $(tr '\n' ' ' <"${saved}")"
+    local label="$1" family out
+    kill_pinholed
+    pinhole_table_present || fail "${label}: after SIGKILL: expected pinholed's table to stay in the kernel"
     for family in v4 v6; do
         out="${LAB_DIR}/out/active-blocked-${family}.bin"
         if curl_active "${family}" big.bin "${out}" --connect-timeout 3 --max-time 8 2>/dev/null; then

@@ -377,6 +377,16 @@ stop_pinholed() {
     lab_log "pinholed stopped, exit code 0"
 }
 
+# kill_pinholed: SIGKILL, as a crash would. Its table stays in the kernel, with
+# the race guard's NFQUEUE rule and nobody listening: the firewall must fail closed.
+kill_pinholed() {
+    [[ -n "${PINHOLED_PID}" ]] || fail "kill_pinholed: pinholed is not running"
+    kill -KILL "${PINHOLED_PID}" 2>/dev/null || true
+    wait "${PINHOLED_PID}" 2>/dev/null || true
+    PINHOLED_PID=""
+    lab_log "pinholed killed (SIGKILL)"
+}
+
 # ctl ARGS...: pinholectl in the firewall namespace, on the running daemon's socket.
 ctl() {
     in_firewall "${PINHOLECTL}" --socket "${PINHOLED_SOCKET}" "$@"
