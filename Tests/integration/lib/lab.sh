@@ -334,7 +334,7 @@ start_pinholed() {
     PINHOLED_SOCKET="$(sed -n 's/^socket:[[:space:]]*//p' "${policy}" | head -n1)"
     PINHOLED_LOG="${LAB_DIR}/pinholed.log"
     : >"${PINHOLED_LOG}"
-    lab_spawn "${PINHOLED_LOG}" "${NS_F}" "${PINHOLED}" --policy "${policy}" --log-level "${PINHOLED_LOG_LEVEL:-debug}"
+    lab_spawn "${PINHOLED_LOG}" "${NS_F}" "${PINHOLED}" --policy "${policy}" --log-level "${PINHOLED_LOG_LEVEL:-debug}" ${PINHOLED_EXTRA_ARGS:-}
     PINHOLED_PID="${LAB_LAST_PID}"
     local _
     for _ in $(seq 100); do

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The race guard: pinholed is slowed on purpose before every commit
+# (--debug-commit-delay-ms 300), so each data SYN arrives before its pinhole
+# exists. The SYN must be held in the NFQUEUE and released once the pinhole is
+# committed: every transfer succeeds with no SYN retransmission (nstat in the
+# client namespace), and status counts the held SYNs. The fail-closed half
+# (pinholed gone -> refused) is blocked_without_pinholed.
+set -euo pipefail
+# shellcheck source=../lib/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
+
+lab_up
+start_vsftpd
+write_policy "${LAB_DIR}/policy.yaml" 30s
+PINHOLED_EXTRA_ARGS="--debug-commit-delay-ms 300" start_pinholed "${LAB_DIR}/policy.yaml"
+
+syn_retrans() {
+    # nstat -az: absolute values, zeros included; the kernel's own counter.
+    in_client nstat -az TcpExtTCPSynRetrans | awk '$1 == "TcpExtTCPSynRetrans" { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+before="$(syn_retrans)"
+transfers=0
+for family in v4 v6; do
+    for n in 1 2 3; do
+        out="${LAB_DIR}/out/race-${family}-${n}.bin"
+        curl_get "${family}" big.bin "${out}" ||
+            fail "race guard, ${family} transfer ${n}: curl from $(ftp_url "${family}" big.bin) failed with pinholed delayed by 300 ms"
+        expect_sha256 "race guard, ${family} transfer ${n}" "${out}"
+        transfers=$((transfers + 1))
+    done
+done
+after="$(syn_retrans)"
+[[ "$((after - before))" -eq 0 ]] ||
+    fail "race guard: ${transfers} transfers with pinholed delayed by 300 ms caused $((after - before)) SYN retransmission(s) in the client namespace (${NS_C}), expected 0"
+
+held="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get syns_held)"
+accepted="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get syns_accepted)"
+[[ "${held}" -ge "${transfers}" && "${accepted}" -ge "${transfers}" ]] ||
+    fail "race guard: expected every one of ${transfers} data SYNs to be held and released (delay 300 ms), status says syns_held=${held} syns_accepted=${accepted}"
+lab_log "race guard: ${transfers} transfers, ${held} SYNs held, ${accepted} released, 0 SYN retransmissions"
+stop_pinholed
