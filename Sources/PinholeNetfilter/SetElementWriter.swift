@@ -49,39 +49,13 @@ public final class SetElementWriter {
         try readAcks(of: batch)
     }
 
-    /// Every reply to the batch is queued by the time sendto returns (nfnetlink
-    /// runs the batch in our context), so read without blocking until empty;
-    /// block briefly only if ACKs are still missing.
     private func readAcks(of batch: SetElementBatch) throws(NetfilterError) {
-        var pending = Set(batch.ackedSequences)
-        var endAcked = false
-        var failure: NetfilterError?
-        while true {
-            let waitForMore = failure == nil && !pending.isEmpty && !endAcked
-            switch try socket.receive(into: &buffer, dontWait: !waitForMore, operation: "read set element ACKs") {
-            case .wouldBlock:
-                if let failure { throw failure }
-                if !pending.isEmpty {
-                    throw NetfilterError(operation: "set element batch", code: ETIMEDOUT,
-                                         detail: "\(pending.count) ACK(s) missing; state unknown, resync")
-                }
-                return
-            case .overflow:
-                throw NetfilterError(operation: "set element batch", code: ENOBUFS,
-                                     detail: "ACKs lost; whether it committed is unknown, resync")
-            case .bytes(let n):
-                for m in NetlinkMessage.parse(buffer[0..<n]) {
-                    guard failure == nil, let ack = NetlinkAck(m) else { continue }
-                    if ack.errno == 0 {
-                        pending.remove(ack.sequence)
-                        if ack.sequence == batch.endSequence { endAcked = true }
-                    } else if ack.sequence >= batch.beginSequence && ack.sequence <= batch.endSequence {
-                        // First error wins: after it the kernel aborted the whole batch.
-                        let (op, ctx) = batch.context(ofError: ack.sequence, offset: ack.badAttributeOffset)
-                        failure = NetfilterError(operation: op, code: ack.errno, context: ctx, detail: ack.message)
-                    }
-                }
-            }
+        // BATCH_END's ACK (kernel >= 6.10) arrives after the commit; older kernels never send it.
+        try socket.readBatchAcks(into: &buffer, sequences: batch.beginSequence...batch.endSequence,
+                                 expected: Set(batch.ackedSequences), operation: "set element batch",
+                                 context: nil) { ack in
+            let (op, ctx) = batch.context(ofError: ack.sequence, offset: ack.badAttributeOffset)
+            return NetfilterError(operation: op, code: ack.errno, context: ctx, detail: ack.message)
         }
     }
 

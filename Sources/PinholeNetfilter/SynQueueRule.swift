@@ -30,36 +30,10 @@ public final class SynQueueRule {
         try readAcks(of: batch, context: context)
     }
 
-    /// Reads the ACKs of the rule and of BATCH_END (both queued by the time
-    /// sendto returns); the first error wins, since the kernel then aborts the batch.
     private func readAcks(of batch: SynQueueRuleBatch, context: String) throws(NetfilterError) {
-        var pending: Set<UInt32> = [batch.ruleSequence, batch.endSequence]
-        var failure: NetfilterError?
-        while true {
-            let waitForMore = failure == nil && !pending.isEmpty
-            switch try socket.receive(into: &buffer, dontWait: !waitForMore, operation: "read NFQUEUE rule ACKs") {
-            case .wouldBlock:
-                if let failure { throw failure }
-                if !pending.isEmpty {
-                    throw NetfilterError(operation: "append NFQUEUE rule", code: ETIMEDOUT, context: context,
-                                         detail: "\(pending.count) ACK(s) missing; whether it committed is unknown")
-                }
-                return
-            case .overflow:
-                throw NetfilterError(operation: "append NFQUEUE rule", code: ENOBUFS, context: context,
-                                     detail: "ACKs lost; whether it committed is unknown")
-            case .bytes(let n):
-                for m in NetlinkMessage.parse(buffer[0..<n]) {
-                    guard failure == nil, let ack = NetlinkAck(m),
-                          ack.sequence >= batch.beginSequence, ack.sequence <= batch.endSequence else { continue }
-                    if ack.errno == 0 {
-                        pending.remove(ack.sequence)
-                    } else {
-                        failure = Self.error(ack, in: batch, context: context)
-                    }
-                }
-            }
-        }
+        try socket.readBatchAcks(into: &buffer, sequences: batch.beginSequence...batch.endSequence,
+                                 expected: [batch.ruleSequence, batch.endSequence], operation: "append NFQUEUE rule",
+                                 context: context) { ack in Self.error(ack, in: batch, context: context) }
     }
 
     /// The kernel's error, saying which part of the rule it refused when it told us.
