@@ -8,6 +8,7 @@ extension Daemon {
     /// Makes the sets match the inspector: one batch, all ACKs checked. On a
     /// failure the belief is rebuilt from a dump and the diff retried once.
     func reconcile() {
+        defer { events.flush() }
         for attempt in 0..<2 {
             let now = SystemClock.now()
             let plan = reconciler.plan(desired: inspector.pinholes, now: now)

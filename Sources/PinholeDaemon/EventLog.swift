@@ -2,15 +2,26 @@ import Logging
 import PinholeCore
 
 /// Turns inspector events into log lines: one per event, greppable, always
-/// with the session's addresses.
-struct EventLog {
+/// with the session's addresses. Events are held until `flush`, which the
+/// daemon calls after committing to the kernel: writing a log line must not
+/// delay a pinhole that a client is about to use.
+final class EventLog {
     let logger: Logger
+    private var pending: [InspectorEvent] = []
+
+    init(logger: Logger) { self.logger = logger }
 
     func record(_ events: [InspectorEvent]) {
-        for e in events { record(e) }
+        pending += events
     }
 
-    func record(_ e: InspectorEvent) {
+    func flush() {
+        let batch = pending
+        pending.removeAll(keepingCapacity: true)
+        for e in batch { write(e) }
+    }
+
+    private func write(_ e: InspectorEvent) {
         switch e {
         case .sessionOpened(let s, let svc, let midstream):
             logger.info("session opened", metadata: ["service": "\(svc)", "session": "\(s)",
