@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# Counters the benchmark reads before and after each workload. Sourced by bench/run
+# after Tests/integration/lib/lab.sh (uses in_client and PINHOLED_PID).
+
+# client_syn_retrans: TcpExt TCPSynRetrans of the client namespace (SYNs the
+# client's kernel had to send again: the first one got no answer). Read straight
+# from /proc/net/netstat, which shows the reader's namespace; nstat would keep its
+# history in one per-user file shared by every namespace.
+client_syn_retrans() {
+    # shellcheck disable=SC2016 # awk's own \$ fields
+    in_client awk '
+        $1 == "TcpExt:" && !named { for (i = 2; i <= NF; i++) col[$i] = i; named = 1; next }
+        $1 == "TcpExt:" && named { if ("TCPSynRetrans" in col) print $(col["TCPSynRetrans"]); found = 1 }
+        END { if (!found || !("TCPSynRetrans" in col)) exit 1 }
+    ' /proc/net/netstat
+}
+
+# pinholed_cpu_ticks: utime + stime of pinholed (all its threads), in clock ticks.
+# An empty PINHOLED_PID (the kernel phase) reads as 0.
+pinholed_cpu_ticks() {
+    if [[ -z "${PINHOLED_PID}" ]]; then
+        echo 0
+        return
+    fi
+    # Fields after the ")" that ends the command name: utime and stime are 12 and 13.
+    sed 's/^.*) //' "/proc/${PINHOLED_PID}/stat" | awk '{ print $12 + $13 }'
+}
+
+# pinholed_status_kb KEY: a kB figure from /proc/PID/status (VmHWM, VmRSS).
+pinholed_status_kb() {
+    awk -v key="$1:" '$1 == key { print $2 }' "/proc/${PINHOLED_PID}/status"
+}

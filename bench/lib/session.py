@@ -1,0 +1,50 @@
+#!/usr/bin/python3
+"""N passive downloads inside ONE ftplib control session, each one timed.
+
+  session.py HOST FILE N OUT
+
+Logs in anonymously once, then RETRs FILE N times (ftplib: PASV on IPv4, EPSV on
+IPv6) and writes one line per transfer to OUT: seconds (float) for a transfer that
+completed, `fail MESSAGE` for one that did not. A transfer's time runs from the
+PASV/EPSV command to the final 226 reply: the part the firewall can slow down.
+Every network operation has a timeout; after 10 failures in a row it gives up
+(exit 1), so the loop is bounded in time as well as in count.
+"""
+import ftplib
+import sys
+import time
+
+TIMEOUT = 5.0
+MAX_FAILURES_IN_A_ROW = 10
+
+
+def main(argv):
+    if len(argv) != 5:
+        sys.exit(__doc__)
+    host, remote, count, out_path = argv[1].strip("[]"), argv[2], int(argv[3]), argv[4]
+    ftp = ftplib.FTP(timeout=TIMEOUT)
+    ftp.connect(host, 21)
+    ftp.login()
+    ftp.voidcmd("TYPE I")
+    in_a_row = 0
+    with open(out_path, "w") as out:
+        for _ in range(count):
+            start = time.perf_counter()
+            try:
+                ftp.retrbinary("RETR " + remote, lambda _data: None)
+                out.write("%.6f\n" % (time.perf_counter() - start))
+                in_a_row = 0
+            except (OSError, EOFError, ftplib.Error) as error:
+                out.write("fail %s\n" % str(error).replace("\n", " "))
+                in_a_row += 1
+                if in_a_row >= MAX_FAILURES_IN_A_ROW:
+                    out.flush()
+                    sys.exit("session.py: %d failures in a row, giving up" % in_a_row)
+    try:
+        ftp.quit()
+    except (OSError, EOFError, ftplib.Error):
+        ftp.close()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
