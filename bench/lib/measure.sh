@@ -30,3 +30,13 @@ pinholed_cpu_ticks() {
 pinholed_status_kb() {
     awk -v key="$1:" '$1 == key { print $2 }' "/proc/${PINHOLED_PID}/status"
 }
+
+# firewall_drops TABLE: packets counted by the drop rules of an nft table in the
+# firewall namespace (the kernel helper's "ct state new counter drop" rules, or
+# pinholed's "no pinhole" drop): unexpected data SYNs, retransmissions included.
+firewall_drops() {
+    # shellcheck disable=SC2016 # awk's own $ fields
+    in_firewall nft list table inet "$1" 2>/dev/null | awk '
+        /counter packets/ && /drop/ { for (i = 1; i < NF; i++) if ($i == "packets") sum += $(i + 1) }
+        END { print sum + 0 }'
+}

@@ -56,6 +56,7 @@ class Cell:
         meta = read_meta(stem + ".meta")
         self.syn_retrans = int(meta["syn_retrans"]) if "syn_retrans" in meta else None
         self.cpu_ticks = int(meta.get("cpu_ticks", "0"))
+        self.drops = int(meta["firewall_drops"]) if "firewall_drops" in meta else None
         self.wall_s = float(meta.get("wall_s", "0"))
 
     @property
@@ -128,6 +129,8 @@ def main(argv):
     block("p99 time per transfer (ms, nearest rank)", Cell.p99_ms)
     block("Client SYN retransmissions (TcpExt TCPSynRetrans, client namespace)",
           lambda c: c.syn_retrans, with_ratio=False)
+    block("Packets dropped by the firewall's drop rules (firewall namespace)",
+          lambda c: c.drops, with_ratio=False)
     block("Transfers slower than %d ms" % (SLOW_SECONDS * 1000), lambda c: c.slow() if c.present else None,
           with_ratio=False)
     block("Failed transfers (of attempts)", lambda c: c.failures if c.present else None, with_ratio=False)
