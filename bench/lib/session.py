@@ -5,8 +5,8 @@
 
 Logs in anonymously once, then RETRs FILE N times (ftplib: PASV on IPv4, EPSV on
 IPv6) and writes one line per transfer to OUT: seconds (float) for a transfer that
-completed, `fail MESSAGE` for one that did not. A transfer's time runs from the
-PASV/EPSV command to the final 226 reply: the part the firewall can slow down.
+completed, `fail MESSAGE` for one that did not. A transfer's time is one
+retrbinary: TYPE I, PASV/EPSV, the data connection, RETR, up to the final 226.
 Every network operation has a timeout; after 10 failures in a row it gives up
 (exit 1), so the loop is bounded in time as well as in count.
 """
