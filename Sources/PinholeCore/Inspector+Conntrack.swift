@@ -55,22 +55,31 @@ extension Inspector {
         return events
     }
 
-    /// Restart: elements found in the kernel sets. A pinhole whose control
-    /// session is live again (passive: client -> server; active: server ->
-    /// client) is adopted with its remaining timeout; the rest are left out,
-    /// so reconciliation deletes them.
-    public mutating func adopt(elements: [(key: PinholeKey, expiresInMs: UInt64?)], now: Instant) -> [InspectorEvent] {
+    /// Restart: elements found in the kernel sets. An element is adopted only
+    /// when its comment names a control session that is live again and still
+    /// allowed, with the remaining timeout; everything else (another
+    /// session's, added by hand, no comment) is left out, so reconciliation
+    /// deletes it.
+    public mutating func adopt(elements: [KernelElement], now: Instant) -> [InspectorEvent] {
         var events: [InspectorEvent] = []
-        for (pk, remaining) in elements where pinholes[pk] == nil {
-            let candidates = sessions.keys.filter {
-                ($0.client == pk.initiator && $0.server == pk.responder) ||
-                    ($0.server == pk.initiator && $0.client == pk.responder)
-            }.sorted { ($0.clientPort, $0.serverPort) < ($1.clientPort, $1.serverPort) }
-            guard let sk = candidates.first, let svc = service(server: sk.server, port: sk.serverPort) else { continue }
-            let mode: PinholeMode = sk.client == pk.initiator ? .passive : .active
-            guard mode == .passive ? svc.passive : svc.active, svc.dataPorts.contains(pk.port),
-                  svc.allowsClient(sk.client) else { continue }
-            let ms = min(remaining ?? svc.pinholeTimeoutMs, svc.pinholeTimeoutMs)
+        for e in elements where pinholes[e.key] == nil {
+            guard let comment = e.comment, comment.hasPrefix("pinholed "),
+                  let sessionText = comment.split(separator: " ").last,
+                  let sk = ConnectionKey(parsing: sessionText), sessions[sk] != nil,
+                  let svc = service(server: sk.server, port: sk.serverPort) else { continue }
+            let pk = e.key
+            let mode: PinholeMode
+            if pk == PinholeKey(initiator: sk.client, responder: sk.server, port: pk.port) {
+                mode = .passive
+            } else if pk == PinholeKey(initiator: sk.server, responder: sk.client, port: pk.port) {
+                mode = .active
+            } else {
+                continue
+            }
+            guard mode == .passive ? svc.passive : svc.active, svc.dataPorts.contains(pk.port), pk.port >= 1024,
+                  svc.allowsClient(sk.client),
+                  sessions[sk]!.pinholes.count < policy.limits.pinholesPerSession else { continue }
+            let ms = min(e.expiresInMs ?? svc.pinholeTimeoutMs, svc.pinholeTimeoutMs)
             sessions[sk]!.pinholes.append(pk)
             let p = Pinhole(key: pk, service: svc.name, mode: mode, session: sk, created: now,
                             expires: now.adding(milliseconds: ms))

@@ -49,11 +49,11 @@ public struct Reconciler: Sendable {
     public mutating func committed(_ plan: Plan) { believed = plan.after }
 
     /// A batch failed or events were lost: believe only what a dump shows.
-    public mutating func reset(toKernel elements: [(key: PinholeKey, expiresInMs: UInt64?)], now: Instant) {
+    public mutating func reset(toKernel elements: [KernelElement], now: Instant) {
         believed = [:]
-        for (k, ms) in elements {
+        for e in elements {
             // Unknown expiry: a value no desired pinhole has, so it is rewritten.
-            believed[k] = ms.map { now.adding(milliseconds: $0) } ?? Instant(nanoseconds: 0)
+            believed[e.key] = e.expiresInMs.map { now.adding(milliseconds: $0) } ?? Instant(nanoseconds: 0)
         }
     }
 }

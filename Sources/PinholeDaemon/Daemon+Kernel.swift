@@ -16,7 +16,8 @@ extension Daemon {
             if options.debugCommitDelayMs > 0, !plan.adds.isEmpty { usleep(options.debugCommitDelayMs * 1000) }
             let policy = inspector.policy
             let adds = plan.adds.map {
-                ElementChange(location: policy.pinholeSet($0.key.family), key: $0.key, timeoutMs: $0.timeoutMs)
+                ElementChange(location: policy.pinholeSet($0.key.family), key: $0.key, timeoutMs: $0.timeoutMs,
+                              comment: inspector.pinholes[$0.key]?.elementComment)
             }
             let deletes = plan.deletes.map { ElementChange(location: policy.pinholeSet($0.family), key: $0) }
             do {
@@ -90,8 +91,8 @@ extension Daemon {
 
     /// Elements in the pinhole sets now; an absent set reads as empty.
     static func readSets(_ policy: Policy, _ writer: SetElementWriter,
-                         _ logger: Logger) -> [(key: PinholeKey, expiresInMs: UInt64?)] {
-        var out: [(key: PinholeKey, expiresInMs: UInt64?)] = []
+                         _ logger: Logger) -> [KernelElement] {
+        var out: [KernelElement] = []
         for family in IPFamily.allCases {
             do {
                 out += try writer.elements(of: policy.pinholeSet(family), keyFamily: family)

@@ -7,11 +7,14 @@ public struct ElementChange: Sendable, Hashable {
     public var key: PinholeKey
     /// Milliseconds until the kernel removes it; nil for deletes (or the set's default timeout).
     public var timeoutMs: UInt64?
+    /// Shown by `nft list set` as the element's comment (adds only).
+    public var comment: String?
 
-    public init(location: SetLocation, key: PinholeKey, timeoutMs: UInt64? = nil) {
+    public init(location: SetLocation, key: PinholeKey, timeoutMs: UInt64? = nil, comment: String? = nil) {
         self.location = location
         self.key = key
         self.timeoutMs = timeoutMs
+        self.comment = comment
     }
 }
 
@@ -41,10 +44,15 @@ final class NftnlSet {
     deinit { nftnl_set_free(pointer) }
 
     /// `nftnl_set_elem_add` with the element key and, if given, its timeout.
-    func addElement(key: [UInt8], timeoutMs: UInt64?) {
+    func addElement(key: [UInt8], timeoutMs: UInt64?, comment: String? = nil) {
         let e = nftnl_set_elem_alloc()!
         key.withUnsafeBytes { _ = nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_KEY), $0.baseAddress, UInt32($0.count)) }
         if let timeoutMs { nftnl_set_elem_set_u64(e, UInt16(NFTNL_SET_ELEM_TIMEOUT), timeoutMs) }
+        if let comment {
+            ElementComment.encode(comment).withUnsafeBytes {
+                _ = nftnl_set_elem_set(e, UInt16(NFTNL_SET_ELEM_USERDATA), $0.baseAddress, UInt32($0.count))
+            }
+        }
         nftnl_set_elem_add(pointer, e)
     }
 }
@@ -127,10 +135,15 @@ struct SetElementBatch {
     private mutating func appendElementMessage(kind: UInt16, family: UInt16, location: SetLocation,
                                                chunk: ArraySlice<ElementChange>, sequence: UInt32) {
         let set = NftnlSet(location)
-        for c in chunk { set.addElement(key: c.key.elementKey, timeoutMs: kind == UInt16(CNF_NFT_MSG_DESTROYSETELEM) ? nil : c.timeoutMs) }
+        let isDelete = kind == UInt16(CNF_NFT_MSG_DESTROYSETELEM)
+        for c in chunk {
+            set.addElement(key: c.key.elementKey, timeoutMs: isDelete ? nil : c.timeoutMs,
+                           comment: isDelete ? nil : c.comment)
+        }
         let flags = UInt16(NLM_F_ACK) | (kind == UInt16(NFT_MSG_NEWSETELEM.rawValue) ? UInt16(NLM_F_CREATE) : 0)
-        // Generous bound: an IPv6 element with timeout is < 100 bytes; names are < 256 bytes each.
-        let maxBytes = 1024 + chunk.count * 128
+        // Generous bound: an IPv6 element with timeout is < 100 bytes, its comment
+        // at most 130; names are < 256 bytes each.
+        let maxBytes = 1024 + chunk.count * 256
         let messageStart = bytes.count
         appendRaw(maxBytes: maxBytes) { buf in
             let nlh = nftnl_nlmsg_build_hdr(buf, kind, family, flags, sequence)!

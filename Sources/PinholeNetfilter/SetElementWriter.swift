@@ -61,12 +61,12 @@ public final class SetElementWriter {
 
     /// Dumps a set (NFT_MSG_GETSETELEM, NLM_F_DUMP): each key and the
     /// milliseconds until it expires, when the set has timeouts.
-    public func elements(of set: SetLocation, keyFamily: IPFamily) throws(NetfilterError) -> [(key: PinholeKey, expiresInMs: UInt64?)] {
+    public func elements(of set: SetLocation, keyFamily: IPFamily) throws(NetfilterError) -> [KernelElement] {
         let seq = socket.nextSequence()
         let request = try Self.setRequest(type: UInt16(NFT_MSG_GETSETELEM.rawValue), flags: UInt16(NLM_F_DUMP),
                                           set: set, sequence: seq, tableAttr: NFTA_SET_ELEM_LIST_TABLE.rawValue,
                                           setAttr: NFTA_SET_ELEM_LIST_SET.rawValue)
-        var out: [(key: PinholeKey, expiresInMs: UInt64?)] = []
+        var out: [KernelElement] = []
         try socket.transact(request, sequence: seq, buffer: &buffer, operation: "list set elements", context: "set \(set)") { m in
             guard m.nfMessageType == UInt8(NFT_MSG_NEWSETELEM.rawValue) else { return }
             out += Self.decodeElements(m).filter { $0.key.family == keyFamily }
@@ -75,13 +75,15 @@ public final class SetElementWriter {
     }
 
     /// Elements of one NFT_MSG_NEWSETELEM message (dump reply).
-    static func decodeElements(_ m: NetlinkMessage) -> [(key: PinholeKey, expiresInMs: UInt64?)] {
-        var out: [(key: PinholeKey, expiresInMs: UInt64?)] = []
+    static func decodeElements(_ m: NetlinkMessage) -> [KernelElement] {
+        var out: [KernelElement] = []
         for element in m.nfAttributes.first(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)?.nested ?? [] {
             let attrs = element.nested
             guard let value = attrs.first(NFTA_SET_ELEM_KEY.rawValue)?.nested.first(NFTA_DATA_VALUE.rawValue),
                   let key = PinholeKey(elementKey: Array(value.value)) else { continue }
-            out.append((key, attrs.first(NFTA_SET_ELEM_EXPIRATION.rawValue)?.be64))
+            let comment = attrs.first(NFTA_SET_ELEM_USERDATA.rawValue).flatMap { ElementComment.decode(Array($0.value)) }
+            out.append(KernelElement(key: key, expiresInMs: attrs.first(NFTA_SET_ELEM_EXPIRATION.rawValue)?.be64,
+                                     comment: comment))
         }
         return out
     }

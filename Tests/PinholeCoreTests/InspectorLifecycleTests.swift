@@ -55,23 +55,44 @@ final class InspectorLifecycleTests: XCTestCase {
                                                 service: "lab", midstream: true)))
     }
 
-    func testAdoptKeepsPinholesOfLiveSessionsOnly() {
+    func testAdoptKeepsOnlyPinholesWhoseCommentNamesALiveSession() {
         var i = Inspector(policy: TestPolicy.make())
         let live = ConntrackEvent(kind: .existing, source: IPAddress("198.51.100.2")!, destination: IPAddress("203.0.113.10")!,
                                   sourcePort: 40_000, destinationPort: 21, tcpState: .established)
         let now = Instant(nanoseconds: 5_000_000_000)
         _ = i.resync(dump: [live], now: now)
-        let mine = PinholeKey(initiator: live.source, responder: live.destination, port: 50_005)
-        let stale = PinholeKey(initiator: IPAddress("198.51.100.77")!, responder: live.destination, port: 50_006)
-        let outOfRange = PinholeKey(initiator: live.source, responder: live.destination, port: 60_000)
-        let ev = i.adopt(elements: [(mine, 12_000), (stale, 12_000), (outOfRange, 1_000)], now: now)
-        XCTAssertEqual(ev.opened.map(\.key), [mine])
-        XCTAssertEqual(i.pinholes[mine]?.expires, now.adding(milliseconds: 12_000))
-        // The reconciler, believing all three, deletes the two that were not adopted.
+        let liveKey = ConnectionKey(client: live.source, clientPort: 40_000, server: live.destination, serverPort: 21)
+        let goneKey = ConnectionKey(client: live.source, clientPort: 40_001, server: live.destination, serverPort: 21)
+        func element(_ port: UInt16, _ comment: String?) -> KernelElement {
+            KernelElement(key: PinholeKey(initiator: live.source, responder: live.destination, port: port),
+                          expiresInMs: 12_000, comment: comment)
+        }
+        let mine = element(50_005, "pinholed lab \(liveKey)")
+        let byHand = element(50_006, nil)                            // same client and server, no session behind it
+        let otherSession = element(50_007, "pinholed lab \(goneKey)")  // that session is gone
+        let outOfRange = element(60_000, "pinholed lab \(liveKey)")
+        let garbage = element(50_008, "pinholed lab not-a-session")
+        let all = [mine, byHand, otherSession, outOfRange, garbage]
+        let ev = i.adopt(elements: all, now: now)
+        XCTAssertEqual(ev.opened.map(\.key), [mine.key])
+        XCTAssertEqual(i.pinholes[mine.key]?.expires, now.adding(milliseconds: 12_000))
+        XCTAssertEqual(i.pinholes[mine.key]?.elementComment, mine.comment, "the comment round-trips")
+        // The reconciler, believing all of them, deletes the ones not adopted.
         var r = Reconciler()
-        r.reset(toKernel: [(mine, 12_000), (stale, 12_000), (outOfRange, 1_000)], now: now)
+        r.reset(toKernel: all, now: now)
         let plan = r.plan(desired: i.pinholes, now: now)
-        XCTAssertEqual(Set(plan.deletes), [stale, outOfRange])
+        XCTAssertEqual(Set(plan.deletes), Set(all.dropFirst().map(\.key)))
         XCTAssertTrue(plan.adds.isEmpty, "an adopted element with the same deadline is not rewritten")
+    }
+
+    func testConnectionKeyParsesItsOwnDescription() {
+        for k in [ConnectionKey(client: IPAddress("198.51.100.2")!, clientPort: 40_000, server: IPAddress("203.0.113.10")!, serverPort: 21),
+                  ConnectionKey(client: IPAddress("2001:db8:1::2")!, clientPort: 1, server: IPAddress("2001:db8:2::10")!, serverPort: 65_535)] {
+            XCTAssertEqual(ConnectionKey(parsing: Substring(k.description)), k)
+        }
+        for bad in ["", "->", "198.51.100.2:40000", "198.51.100.2:40000->2001:db8::1:21", "198.51.100.2:99999->203.0.113.10:21",
+                    "[2001:db8::1]:x->[2001:db8::2]:21", "198.51.100.2:40000->203.0.113.10:21->x"] {
+            XCTAssertNil(ConnectionKey(parsing: Substring(bad)), bad)
+        }
     }
 }

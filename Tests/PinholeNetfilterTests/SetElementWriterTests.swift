@@ -29,14 +29,19 @@ final class SetElementWriterTests: XCTestCase {
             let k2 = Self.key("203.0.113.2", "198.51.100.1", 50_001)
             let k6 = Self.key("2001:db8::2", "2001:db8::1", 60_000)
 
-            try writer.apply(adds: [ElementChange(location: s4, key: k1, timeoutMs: 30_000),
+            try writer.apply(adds: [ElementChange(location: s4, key: k1, timeoutMs: 30_000,
+                                                  comment: "pinholed lab 198.51.100.2:40000->198.51.100.1:21"),
                                     ElementChange(location: s4, key: k2, timeoutMs: 30_000),
                                     ElementChange(location: s6, key: k6, timeoutMs: 30_000)], deletes: [])
             let listed = try XCTUnwrap(nft.listTable(family: "inet", name: Self.table))
             XCTAssert(listed.contains("198.51.100.2 . 198.51.100.1 . 50000"), "nft list shows the element:\n\(listed)")
+            XCTAssert(listed.contains("comment \"pinholed lab 198.51.100.2:40000->198.51.100.1:21\""),
+                      "nft list shows the comment in its own format:\n\(listed)")
 
             let dumped = try writer.elements(of: s4, keyFamily: .ipv4)
             XCTAssertEqual(Set(dumped.map(\.key)), [k1, k2])
+            XCTAssertEqual(dumped.first { $0.key == k1 }?.comment, "pinholed lab 198.51.100.2:40000->198.51.100.1:21")
+            XCTAssertNil(dumped.first { $0.key == k2 }?.comment)
             for e in dumped {
                 let ms = try XCTUnwrap(e.expiresInMs, "timeout set has an expiration")
                 XCTAssert(ms > 25_000 && ms <= 30_000, "expires in \(ms) ms, expected ~30000")
