@@ -83,8 +83,10 @@ public enum RulesetBuilder {
     }
 
     /// New connections into the data ports that must match a pinhole.
-    /// `ct status != confirmed` limits the check to a connection's first
-    /// packet, so a retransmitted SYN after the one-shot delete still passes.
+    /// `ct status ! confirmed` limits the check to a connection's first packet,
+    /// so a retransmitted SYN after the one-shot delete still passes. (It is a
+    /// bit test; `!= confirmed` would compile to an exact compare, which any
+    /// other status bit, e.g. NAT's, defeats.)
     static func guardRules(_ policy: Policy) -> [String] {
         var rules: [String] = []
         for svc in policy.services where svc.enforce {
@@ -93,7 +95,7 @@ public enum RulesetBuilder {
             for family in IPFamily.allCases {
                 guard let servers = addressSet(svc.servers, family) else { continue }
                 let ip = family == .ipv4 ? "ip" : "ip6"
-                let first = "ct state new ct status != confirmed"
+                let first = "ct state new ct status ! confirmed"
                 if svc.passive || !svc.active {
                     rules.append("\(first) \(ip) daddr \(servers) \(ports) jump pinhole_check")
                 }

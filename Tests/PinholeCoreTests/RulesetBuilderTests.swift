@@ -14,7 +14,7 @@ final class RulesetBuilderTests: XCTestCase {
             + "tcp sport 21 log group 2121 queue-threshold 1"))
         XCTAssertTrue(script.contains("add rule inet pinhole pinhole_check ip saddr . ip daddr . tcp dport @pinholes4 "
             + "delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept"))
-        XCTAssertTrue(script.contains("add rule inet pinhole enforce_forward ct state new ct status != confirmed "
+        XCTAssertTrue(script.contains("add rule inet pinhole enforce_forward ct state new ct status ! confirmed "
             + "ip daddr { 203.0.113.10 } tcp dport 50000-50100 jump pinhole_check"))
         XCTAssertFalse(script.contains("saddr { 203.0.113.10 } tcp dport 50000-50100"), "no active guard when active is off")
         // Unmatched SYNs go to the race guard, then are dropped: fail closed.
