@@ -32,8 +32,8 @@ set_has 4 "${CLIENT4}" "${SERVER4}" "${port}" ||
     fail "after kill -9: expected the element of ${what} to stay, got: $(tr -s '\t\n' '  ' <<<"${CHECK_OUT}")"
 
 # Stale elements: no control session behind them. One between the same two hosts
-# as the live session (the port tells them apart: only PASV ports have a reply
-# behind them), one from a client address with no session at all.
+# as the live session (nothing but pinholed's own record of the element's session
+# tells it apart), one from a client address with no session at all.
 stale=50099
 [[ "${port}" != "${stale}" ]] || stale=50098
 ghost=198.51.100.3
