@@ -15,8 +15,9 @@ lab_up
 start_vsftpd
 
 # The example's addresses are the lab server's: load it as it ships.
-grep -qF "${SERVER4}" "${USER_RULESET}" && grep -qF "${SERVER6}" "${USER_RULESET}" ||
+if ! grep -qF "${SERVER4}" "${USER_RULESET}" || ! grep -qF "${SERVER6}" "${USER_RULESET}"; then
     fail "attach mode: ${USER_RULESET} no longer names the lab server ${SERVER4}/${SERVER6}; adapt this case"
+fi
 in_firewall nft -f "${USER_RULESET}" || fail "attach mode: could not load ${USER_RULESET} in the firewall namespace"
 
 # user_table: `nft list table inet filter` without set elements (pinholed's to change).
@@ -27,6 +28,8 @@ user_table() {
         { print }'
 }
 user_set() { in_firewall nft list set inet filter "$1" 2>&1; }
+# user_set_has SET ELEMENT
+user_set_has() { user_set "$1" | grep -qF "$2"; }
 before="$(user_table)"
 printf '%s\n' "${before}" >"${LAB_DIR}/user-table-before.nft"
 
@@ -91,7 +94,7 @@ drive_start v4
 drive_passive pasv
 port="${DRIVE_PORT}"
 what="attach mode: pending PASV from ${CLIENT4} to ${SERVER4} port ${port}"
-wait_until 20 eval 'user_set ftp_pinholes4 | grep -qF "${CLIENT4} . ${SERVER4} . ${port}"' ||
+wait_until 20 user_set_has ftp_pinholes4 "${CLIENT4} . ${SERVER4} . ${port}" ||
     fail "${what}: expected element '${CLIENT4} . ${SERVER4} . ${port}' in the user's set inet filter ftp_pinholes4, got: $(user_set ftp_pinholes4 | tr -s '\t\n' '  ')"
 expect_pinhole "${what}" mode=passive "initiator=${CLIENT4}" "responder=${SERVER4}" "port=${port}"
 [[ "$(user_table)" == "${before}" ]] ||
@@ -112,7 +115,7 @@ done
 drive_start v6 held
 drive_passive epsv
 held="${DRIVE_PORT}"
-wait_until 20 eval 'user_set ftp_pinholes6 | grep -qF "${CLIENT6} . ${SERVER6} . ${held}"' ||
+wait_until 20 user_set_has ftp_pinholes6 "${CLIENT6} . ${SERVER6} . ${held}" ||
     fail "attach mode: pending EPSV port ${held}: no element in the user's set ftp_pinholes6: $(user_set ftp_pinholes6 | tr -s '\t\n' '  ')"
 stop_pinholed
 after="$(user_table)"

@@ -21,6 +21,8 @@ start_pinholed "${LAB_DIR}/policy.yaml"
 # the last field too.
 log_lines() { sed 's/$/ /' "${PINHOLED_LOG}"; }
 
+log_has_session() { log_lines | grep -qF "session=$1 "; }
+
 # refusal_lines SESSION REASON: the pinholed log's warning lines for one reason in one session.
 refusal_lines() {
     log_lines | grep -F " warning refused " | grep -F "reason=$2 " | grep -cF "session=$1 " || true
@@ -53,7 +55,7 @@ hostile_session() {
     set_empty "${nft}" ||
         fail "hostile ${family} session ${session}: expected set pinholes${nft} empty, got: $(tr -s '\t\n' '  ' <<<"${CHECK_OUT}")"
     # One warning per reason per session, however often the reason came up.
-    wait_until 10 eval 'log_lines | grep -qF "session=${session} "' ||
+    wait_until 10 log_has_session "${session}" ||
         fail "hostile ${family}: pinholed never logged session ${session}; is the session key format different? log: $(grep refused "${PINHOLED_LOG}" | head -n3 | tr '\n' ' ')"
     local reason want got
     for reason in address_mismatch privileged_port wrong_direction; do

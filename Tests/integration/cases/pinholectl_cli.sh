@@ -9,7 +9,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
 command -v setpriv >/dev/null || skip "setpriv (util-linux) is needed to run pinholectl as another user"
-command -v useradd >/dev/null && command -v groupadd >/dev/null || skip "useradd/groupadd (passwd) are needed"
+if ! command -v useradd >/dev/null || ! command -v groupadd >/dev/null; then
+    skip "useradd/groupadd (passwd) are needed"
+fi
 
 # A throwaway system group and user, removed by the trap.
 CLI_GROUP="phctl$$"
@@ -20,9 +22,17 @@ cli_cleanup() {
     if [[ " ${CLI_MADE[*]} " == *" group "* ]]; then groupdel "${CLI_GROUP}" 2>/dev/null || true; fi
 }
 
-lab_up
 # lab_down reads $? first: keep the case's exit status across the clean-up.
-trap 'cli_rc=$?; cli_cleanup; (exit "${cli_rc}"); lab_down' EXIT
+cli_down() {
+    local rc=$?
+    set +e
+    cli_cleanup
+    (exit "${rc}")
+    lab_down
+}
+
+lab_up
+trap cli_down EXIT
 start_vsftpd v4
 
 policy="${LAB_DIR}/policy.yaml"

@@ -10,8 +10,9 @@ ROUTER_POLICY="${LAB_REPO_ROOT}/policies/router.yaml"
 
 lab_up
 start_vsftpd
-grep -qF "${SERVER4}" "${ROUTER_POLICY}" && grep -qF "${SERVER6}" "${ROUTER_POLICY}" ||
+if ! grep -qF "${SERVER4}" "${ROUTER_POLICY}" || ! grep -qF "${SERVER6}" "${ROUTER_POLICY}"; then
     fail "router example: ${ROUTER_POLICY} no longer names the lab server ${SERVER4}/${SERVER6}; adapt this case"
+fi
 "${PINHOLECTL}" check "${ROUTER_POLICY}" >/dev/null || fail "router example: pinholectl check ${ROUTER_POLICY} failed"
 
 socket="${LAB_DIR}/control.sock"
