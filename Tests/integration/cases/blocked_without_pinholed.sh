@@ -12,8 +12,10 @@ write_policy "${LAB_DIR}/policy.yaml" 30s
 start_pinholed "${LAB_DIR}/policy.yaml"
 kill_pinholed
 pinhole_table_present || fail "after SIGKILL: expected pinholed's table to stay in the kernel"
-in_firewall nft list chain inet pinhole syn_guard | grep -q 'queue num' ||
-    fail "after SIGKILL: expected the race guard's queue rule in chain syn_guard, got: $(in_firewall nft list chain inet pinhole syn_guard | tr '\n' ' ')"
+# Captured first: grep -q closing the pipe early makes nft die of SIGPIPE under pipefail.
+guard_chain="$(in_firewall nft list chain inet pinhole syn_guard 2>&1)"
+[[ "${guard_chain}" == *"queue num"* ]] ||
+    fail "after SIGKILL: expected the race guard's queue rule in chain syn_guard, got: $(tr '\n' ' ' <<<"${guard_chain}")"
 
 for family in v4 v6; do
     out="${LAB_DIR}/out/blocked-${family}.bin"
