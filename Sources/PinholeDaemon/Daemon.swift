@@ -107,14 +107,19 @@ public final class Daemon {
         }
         let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
         if ready.contains(signals.readFD) { handleSignals() }
-        // NFLOG before conntrack: a reply's copy precedes the data
-        // connection it announces, so pinholes open before `used` arrives.
-        if ready.contains(nflog.fileDescriptor) { readNflog() }
+        // The packet path first: a client may be connecting right now. Commit
+        // new pinholes, then answer held SYNs (checked even when poll did not
+        // report them: one may have arrived while we committed), and only then
+        // read conntrack, whose events never open anything.
+        if ready.contains(nflog.fileDescriptor) {
+            readNflog()
+            reconcile()
+        }
+        readQueue()
         if conntrack.fileDescriptors.contains(where: ready.contains) { readConntrack() }
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
         reconcile()
-        if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
         for fd in controlFDs where ready.contains(fd) {
             control.handleReadable(fd: fd) { req, peer in self.answer(req, peer: peer) }
         }
