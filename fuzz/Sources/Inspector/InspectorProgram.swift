@@ -168,17 +168,27 @@ struct InspectorProgram {
         return inspector.resync(dump: dump, now: now)
     }
 
-    /// Elements found in the kernel sets after a restart, with the comment
-    /// naming their session (sometimes another one, or garbage).
+    /// Elements found in the kernel sets after a restart. Mostly what pinholed
+    /// itself writes (a session's own tuple, its comment naming that session),
+    /// sometimes a key and a comment that do not belong together, or garbage.
     private mutating func adopt() -> [InspectorEvent] {
         var elements: [KernelElement] = []
-        for _ in 0..<(input.byte() % 5) {
-            let key = pinholeKey()
-            let ms = input.u16()
+        for _ in 0..<(input.byte() % 8) {
+            let shape = input.byte()
             let c = input.pick(FuzzWorld.connections)
             let session = ConnectionKey(client: c.client, clientPort: c.clientPort, server: c.server,
                                         serverPort: c.serverPort)
-            let comment = input.pick(["pinholed x \(session)", "pinholed \(session)", "\(session)", "pinholed x y"])
+            let key: PinholeKey
+            if shape & 1 == 0 {
+                let passive = shape & 2 == 0
+                key = PinholeKey(initiator: passive ? c.client : c.server, responder: passive ? c.server : c.client,
+                                 port: port(shape))
+            } else {
+                key = pinholeKey()
+            }
+            let comment = shape & 4 == 0 ? "pinholed x \(session)"
+                : input.pick(["pinholed \(session)", "\(session)", "pinholed x y", "pinholed x \(session) z"])
+            let ms = input.u16()
             elements.append(KernelElement(key: key, expiresInMs: ms == 0 ? nil : UInt64(ms), comment: comment))
         }
         return inspector.adopt(elements: elements, now: now)
