@@ -6,9 +6,14 @@ extension Inspector {
         if let svc = service(server: e.destination, port: e.destinationPort) {
             let key = ConnectionKey(client: e.source, clientPort: e.sourcePort, server: e.destination,
                                     serverPort: e.destinationPort)
+            let awaitingNew = sessions[key]?.awaitingConntrackNew == true
             switch e.kind {
             case .new:
                 recentlyClosed.remove(key)
+                if let s = sessions[key], !s.awaitingConntrackNew {
+                    closeSession(key, reason: .reused, events: &events)  // a stale session on reused ports
+                }
+                sessions[key]?.awaitingConntrackNew = false
                 if e.tcpState?.isClosing != true {
                     _ = openSession(key, service: svc, midstream: false, events: &events)
                 }
@@ -19,9 +24,12 @@ extension Inspector {
                     _ = openSession(key, service: svc, midstream: true, events: &events)
                 }
             case .update:
-                if e.tcpState?.isClosing == true { closeSession(key, reason: .conntrackClosed, events: &events) }
+                // Before our NEW arrived, a closing update is the previous connection's.
+                if e.tcpState?.isClosing == true, !awaitingNew {
+                    closeSession(key, reason: .conntrackClosed, events: &events)
+                }
             case .destroy:
-                closeSession(key, reason: .conntrackClosed, events: &events)
+                if !awaitingNew { closeSession(key, reason: .conntrackClosed, events: &events) }
             }
             return events
         }
@@ -77,7 +85,7 @@ extension Inspector {
                 continue
             }
             guard mode == .passive ? svc.passive : svc.active, svc.dataPorts.contains(pk.port), pk.port >= 1024,
-                  svc.allowsClient(sk.client),
+                  svc.allowsClient(sk.client), pinholes.count < policy.limits.pinholes,
                   sessions[sk]!.pinholes.count < policy.limits.pinholesPerSession else { continue }
             let ms = min(e.expiresInMs ?? svc.pinholeTimeoutMs, svc.pinholeTimeoutMs)
             sessions[sk]!.pinholes.append(pk)

@@ -5,14 +5,19 @@ extension Inspector {
         guard let (key, service, fromClient) = controlConnection(
             source: segment.source, sourcePort: segment.sourcePort,
             destination: segment.destination, destinationPort: segment.destinationPort) else { return events }
+        // A SYN/ACK starts a fresh connection, so both streams begin at a line
+        // start; anything else means we joined mid-session.
+        let fresh = !fromClient && segment.flags.contains(.syn) && !segment.flags.contains(.rst)
+        if fresh, let isn = sessions[key]?.serverISN, isn != segment.sequence {
+            closeSession(key, reason: .reused, events: &events)  // same ports, new connection
+        }
         if sessions[key] == nil {
-            // A SYN/ACK starts a fresh connection, so both streams begin at a
-            // line start; anything else means we joined mid-session.
-            let fresh = !fromClient && segment.flags.contains(.syn)
             if segment.flags.contains(.rst) || segment.flags.contains(.fin) { return events }
             if fresh { recentlyClosed.remove(key) } else if recentlyClosed.contains(key) { return events }
             guard openSession(key, service: service, midstream: !fresh, events: &events) else { return events }
+            if fresh { sessions[key]?.awaitingConntrackNew = true }
         }
+        if fresh, sessions[key]?.serverISN == nil { sessions[key]?.serverISN = segment.sequence }
         guard var s = sessions[key] else { return events }
         let (lines, overflowed) = fromClient ? s.client.accept(segment) : s.server.accept(segment)
         sessions[key] = s

@@ -19,6 +19,8 @@ public enum SessionCloseReason: String, Sendable, Equatable {
     /// The service or client is no longer allowed by a reloaded policy.
     case policy
     case flushed
+    /// A new connection (SYN/ACK, or conntrack NEW) took over the same ports.
+    case reused
 }
 
 public enum PinholeCloseReason: String, Sendable, Equatable {

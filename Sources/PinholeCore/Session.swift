@@ -22,6 +22,15 @@ struct Session: Sendable {
     var suspect = false
     /// Picked up mid-session (daemon restart, resync): untrusted until the next line start.
     let midstream: Bool
+    /// Opened from a copied SYN/ACK before conntrack's NEW for it arrived.
+    /// Until then, a closing event for this tuple belongs to an earlier
+    /// connection that used the same ports (conntrack reports in order:
+    /// the old entry's end, then the new entry's NEW) and must not close us.
+    var awaitingConntrackNew = false
+    /// The server's initial sequence number, from its SYN/ACK: another SYN/ACK
+    /// with a different one is a new connection on the same ports; the same
+    /// one is a retransmission.
+    var serverISN: UInt32?
 
     init(key: ConnectionKey, service: String, midstream: Bool) {
         self.key = key

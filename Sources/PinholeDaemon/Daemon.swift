@@ -134,20 +134,25 @@ public final class Daemon {
     }
 
     func readNflog() {
+        var segments: [TCPSegment] = []
         do {
             let result = try nflog.drain { packet in
                 switch PacketDecoder.decode(packet.payload) {
-                case .segment(let seg):
-                    self.events.record(self.inspector.handle(segment: seg, now: SystemClock.now()))
-                case .malformed:
-                    self.stats.badPackets += 1
-                case .ignored:
-                    break
+                case .segment(let seg): segments.append(seg)
+                case .malformed: self.stats.badPackets += 1
+                case .ignored: break
                 }
             }
             if result.overflowed { resync(reason: "nflog overflow") }
         } catch {
             logger.error("nflog read failed", metadata: ["error": "\(error)"])
+        }
+        // A FIN or RST closes its session's pinholes at once. Conntrack events
+        // raised before it passed (a data connection that used a pinhole) are
+        // already queued: read them first, so that pinhole counts as used.
+        if segments.contains(where: { !$0.flags.isDisjoint(with: [.fin, .rst]) }) { readConntrack() }
+        for seg in segments {
+            events.record(inspector.handle(segment: seg, now: SystemClock.now()))
         }
     }
 

@@ -96,3 +96,29 @@ final class InspectorLifecycleTests: XCTestCase {
         }
     }
 }
+
+final class InspectorAdoptLimitTests: XCTestCase {
+    /// Found by the fuzzer: adoption must respect the global pinhole limit too.
+    func testAdoptionStopsAtTheGlobalLimit() {
+        var policy = TestPolicy.make(perSession: 2, sessions: 3, pinholes: 4)
+        policy.limits.pinholes = 4
+        var i = Inspector(policy: policy)
+        let server = IPAddress("203.0.113.10")!, client = IPAddress("198.51.100.2")!
+        let dump = (0..<3).map {
+            ConntrackEvent(kind: .existing, source: client, destination: server, sourcePort: UInt16(40_000 + $0),
+                           destinationPort: 21, tcpState: .established)
+        }
+        let now = Instant(nanoseconds: 1_000_000_000)
+        _ = i.resync(dump: dump, now: now)
+        var elements: [KernelElement] = []
+        for (n, e) in dump.enumerated() {
+            let session = ConnectionKey(client: client, clientPort: e.sourcePort, server: server, serverPort: 21)
+            for k in 0..<2 {
+                elements.append(KernelElement(key: PinholeKey(initiator: client, responder: server, port: UInt16(50_000 + 2 * n + k)),
+                                              expiresInMs: 10_000, comment: "pinholed lab \(session)"))
+            }
+        }
+        _ = i.adopt(elements: elements, now: now)
+        XCTAssertEqual(i.pinholes.count, 4, "six candidates, global limit four")
+    }
+}

@@ -112,6 +112,9 @@ final class InspectorPassiveTests: XCTestCase {
         _ = c.client(&i, "PASV\r\n")
         _ = c.server(&i, reply227)
         let k = c.key
+        _ = i.handle(conntrack: ConntrackEvent(kind: .new, source: k.client, destination: k.server,
+                                               sourcePort: k.clientPort, destinationPort: k.serverPort,
+                                               tcpState: .synSent), now: c.now)
         let ev = i.handle(conntrack: ConntrackEvent(kind: .update, source: k.client, destination: k.server,
                                                     sourcePort: k.clientPort, destinationPort: k.serverPort,
                                                     tcpState: .finWait), now: c.now)
@@ -170,6 +173,69 @@ final class InspectorCloseTests: XCTestCase {
         // The same tuple reused by a new connection is a new session.
         var again = FTPConversation()
         _ = again.handshake(&i)
+        XCTAssertEqual(i.sessionCount, 1)
+    }
+}
+
+/// Clients that reuse a source port quickly (active-mode tests restrict the
+/// port range; busy NATs do it too): the old connection's late conntrack
+/// events and a new SYN/ACK must each be attributed to the right connection.
+final class InspectorPortReuseTests: XCTestCase {
+    func conntrack(_ c: FTPConversation, _ kind: ConntrackEvent.Kind, _ state: TCPConntrackState?) -> ConntrackEvent {
+        ConntrackEvent(kind: kind, source: c.key.client, destination: c.key.server, sourcePort: c.key.clientPort,
+                       destinationPort: c.key.serverPort, tcpState: state)
+    }
+
+    func testLateEventsOfThePreviousConnectionDoNotCloseTheNewOne() {
+        var i = Inspector(policy: TestPolicy.make())
+        var new = FTPConversation()
+        new.serverSeq = 7_000
+        _ = new.handshake(&i)  // the new connection's SYN/ACK was copied first
+        // The previous connection on the same ports ends only now in conntrack's stream.
+        XCTAssertTrue(i.handle(conntrack: conntrack(new, .update, .timeWait), now: new.now).isEmpty)
+        XCTAssertTrue(i.handle(conntrack: conntrack(new, .destroy, .timeWait), now: new.now).isEmpty)
+        XCTAssertEqual(i.sessionCount, 1)
+        // The new connection's own NEW, then its close, apply.
+        XCTAssertTrue(i.handle(conntrack: conntrack(new, .new, .synSent), now: new.now).isEmpty)
+        _ = new.client(&i, "PASV\r\n")
+        XCTAssertEqual(new.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
+        let closed = i.handle(conntrack: conntrack(new, .update, .finWait), now: new.now)
+        XCTAssertEqual(closed.closeReasons, [.sessionClosed])
+    }
+
+    func testANewSYNACKOnTheSamePortsReplacesAStaleSession() {
+        var i = Inspector(policy: TestPolicy.make())
+        var old = FTPConversation()
+        _ = old.handshake(&i)
+        _ = old.client(&i, "PASV\r\n")
+        XCTAssertEqual(old.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
+        // Its FIN was never seen; a new connection reuses the ports.
+        var new = FTPConversation()
+        new.serverSeq = 99
+        let ev = new.handshake(&i)
+        XCTAssertEqual(ev.closeReasons, [.sessionClosed])
+        XCTAssertTrue(ev.contains(.sessionClosed(session: new.key, service: "lab", reason: .reused)))
+        _ = new.client(&i, "PASV\r\n")
+        XCTAssertEqual(new.server(&i, "227 Entering Passive Mode (203,0,113,10,195,81).\r\n").opened.map(\.key.port), [50_001],
+                       "the new session parses from its own stream start")
+    }
+
+    func testARetransmittedSYNACKKeepsTheSession() {
+        var i = Inspector(policy: TestPolicy.make())
+        var c = FTPConversation()
+        _ = c.handshake(&i)
+        let again = i.handle(segment: c.segment(fromClient: false, seq: c.serverSeq &- 1, flags: [.syn, .ack], []), now: c.now)
+        XCTAssertTrue(again.isEmpty, "same ISN: a retransmission, not a new connection")
+        _ = c.client(&i, "PASV\r\n")
+        XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
+    }
+
+    func testASecondConntrackNEWOnTheSamePortsReplacesTheSession() {
+        var i = Inspector(policy: TestPolicy.make())
+        let c = FTPConversation()
+        _ = i.handle(conntrack: conntrack(c, .new, .synSent), now: c.now)
+        let ev = i.handle(conntrack: conntrack(c, .new, .synSent), now: c.now)
+        XCTAssertTrue(ev.contains(.sessionClosed(session: c.key, service: "lab", reason: .reused)))
         XCTAssertEqual(i.sessionCount, 1)
     }
 }
