@@ -14,12 +14,8 @@ start_vsftpd
 write_policy "${LAB_DIR}/policy.yaml" 30s
 PINHOLED_EXTRA_ARGS="--debug-commit-delay-ms 300" start_pinholed "${LAB_DIR}/policy.yaml"
 
-syn_retrans() {
-    # nstat -az: absolute values, zeros included; the kernel's own counter.
-    in_client nstat -az TcpExtTCPSynRetrans | awk '$1 == "TcpExtTCPSynRetrans" { print $2; found = 1 } END { if (!found) print 0 }'
-}
 
-before="$(syn_retrans)"
+before="$(client_syn_retransmissions)"
 transfers=0
 for family in v4 v6; do
     for n in 1 2 3; do
@@ -30,7 +26,7 @@ for family in v4 v6; do
         transfers=$((transfers + 1))
     done
 done
-after="$(syn_retrans)"
+after="$(client_syn_retransmissions)"
 [[ "$((after - before))" -eq 0 ]] ||
     fail "race guard: ${transfers} transfers with pinholed delayed by 300 ms caused $((after - before)) SYN retransmission(s) in the client namespace (${NS_C}), expected 0"
 

@@ -116,3 +116,10 @@ expect_blocked() {
 pinhole_table_present() {
     in_firewall nft list tables | grep -qx "table inet ${PINHOLE_TABLE}"
 }
+
+# client_syn_retransmissions: the client namespace's TcpExtTCPSynRetrans (absolute),
+# read from the kernel's counter with nstat -az (0 when the kernel has no such line).
+client_syn_retransmissions() {
+    in_client nstat -az TcpExtTCPSynRetrans |
+        awk '$1 == "TcpExtTCPSynRetrans" { print $2; found = 1 } END { if (!found) print 0 }'
+}
