@@ -74,8 +74,10 @@ extension Daemon {
             try Daemon.installRuleset(new, installer)
             if new.nflogGroup != old.nflogGroup { nflog = try NflogReader(group: new.nflogGroup) }
             if !Daemon.needsRaceGuard(new) {
+                heldSyns.removeAll()  // the kernel drops what a closed queue held
                 queue = nil
             } else if queue == nil || Daemon.synQueueNumber(new) != Daemon.synQueueNumber(old) {
+                heldSyns.removeAll()
                 queue = nil  // unbind first: one listener per queue number
                 queue = try QueueReader(queue: Daemon.synQueueNumber(new))
             }

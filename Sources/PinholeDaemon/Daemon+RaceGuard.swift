@@ -29,6 +29,13 @@ extension Daemon {
                                   burst: synGuardBurst)
     }
 
+    /// Longest a SYN waits for the copy of the reply that announced its port.
+    /// By causality that copy is already in our NFLOG socket, but under load
+    /// the two sockets are not always read in the order the kernel wrote them.
+    static let synHoldMs: UInt64 = 200
+    /// Held SYNs at most (the rule's rate limit keeps this far away).
+    static let maxHeldSyns = 1024
+
     func readQueue() {
         guard let queue else { return }
         readNflog()
@@ -38,6 +45,13 @@ extension Daemon {
         } catch {
             logger.error("nfqueue read failed", metadata: ["error": "\(error)"])
         }
+        decideHeldSyns()
+    }
+
+    /// Only when the element is committed: the repeated hook must find it.
+    private func committed(_ key: PinholeKey) -> Bool {
+        guard let p = inspector.pinholes[key] else { return false }
+        return reconciler.believed[key] == p.expires
     }
 
     private func verdict(for packet: QueuedPacket) -> Verdict {
@@ -47,14 +61,53 @@ extension Daemon {
             return .drop
         }
         let key = PinholeKey(initiator: seg.source, responder: seg.destination, port: seg.destinationPort)
-        // Only when the element is committed: the repeated hook must find it.
-        if let p = inspector.pinholes[key], reconciler.believed[key] == p.expires {
+        if committed(key) {
             stats.synsAccepted += 1
             logger.debug("syn released", metadata: ["pinhole": "\(key)"])
             return .repeatHook
         }
-        stats.synsDropped += 1
-        logger.debug("syn dropped", metadata: ["tuple": "\(key)"])
-        return .drop
+        guard heldSyns.count < Daemon.maxHeldSyns else {
+            stats.synsDropped += 1
+            return .drop
+        }
+        heldSyns.append(HeldSyn(id: packet.id, key: key,
+                                deadline: SystemClock.now().adding(milliseconds: Daemon.synHoldMs)))
+        return .later
     }
+
+    /// SYNs still waiting: released once their pinhole is committed, dropped
+    /// at their deadline (a scan, or a port nobody announced).
+    func decideHeldSyns() {
+        guard let queue, !heldSyns.isEmpty else { return }
+        let now = SystemClock.now()
+        var waiting: [HeldSyn] = []
+        for h in heldSyns {
+            let v: Verdict
+            if committed(h.key) {
+                v = .repeatHook
+                stats.synsAccepted += 1
+                logger.debug("syn released", metadata: ["pinhole": "\(h.key)", "held": "late"])
+            } else if h.deadline <= now {
+                v = .drop
+                stats.synsDropped += 1
+                logger.debug("syn dropped", metadata: ["tuple": "\(h.key)"])
+            } else {
+                waiting.append(h)
+                continue
+            }
+            do {
+                try queue.send(v, id: h.id)
+            } catch {
+                logger.error("nfqueue verdict failed", metadata: ["error": "\(error)", "tuple": "\(h.key)"])
+            }
+        }
+        heldSyns = waiting
+    }
+}
+
+/// A SYN left in the kernel's queue until its pinhole is committed.
+struct HeldSyn {
+    var id: UInt32
+    var key: PinholeKey
+    var deadline: Instant
 }

@@ -23,6 +23,8 @@ public final class Daemon {
     var conntrack: ConntrackEvents
     /// The race guard's NFQUEUE; nil when no service enforces.
     var queue: QueueReader?
+    /// SYNs in that queue still waiting for their pinhole (see Daemon+RaceGuard).
+    var heldSyns: [HeldSyn] = []
     var control: ControlServer!
     var signals: SignalPipe!
     var running = true
@@ -127,9 +129,11 @@ public final class Daemon {
         checkTable(now: now)
     }
 
-    /// Wake for the next expiry, and at least every second for housekeeping.
+    /// Wake for the next expiry or held-SYN deadline, and at least every
+    /// second for housekeeping.
     private func pollTimeoutMs() -> Int32 {
-        guard let next = inspector.nextExpiry else { return 1000 }
+        let deadlines = [inspector.nextExpiry, heldSyns.lazy.map(\.deadline).min()].compactMap { $0 }
+        guard let next = deadlines.min() else { return 1000 }
         return Int32(min(1000, SystemClock.now().milliseconds(until: next) + 1))
     }
 

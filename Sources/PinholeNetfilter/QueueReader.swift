@@ -21,12 +21,15 @@ public enum Verdict: Sendable, Hashable {
     /// NF_REPEAT: run the packet through the same hook's chain again, e.g.
     /// after adding the set element it was waiting for.
     case repeatHook
+    /// No verdict yet: the packet stays queued in the kernel until `send(_:id:)`.
+    case later
 
     var netfilterValue: UInt32 {
         switch self {
         case .accept: return UInt32(NF_ACCEPT)
         case .drop: return UInt32(NF_DROP)
         case .repeatHook: return UInt32(NF_REPEAT)
+        case .later: return UInt32(NF_DROP)  // never sent: `later` sends nothing
         }
     }
 }
@@ -70,7 +73,8 @@ public final class QueueReader {
             var n = 0
             for m in NetlinkMessage.parse(bytes) {
                 guard let p = Self.decode(m) else { continue }
-                verdicts += verdictMessage(id: p.id, body(p))
+                let v = body(p)
+                if v != .later { verdicts += verdictMessage(id: p.id, v) }
                 n += 1
             }
             if !verdicts.isEmpty, sendError == nil {
@@ -80,6 +84,12 @@ public final class QueueReader {
         }
         if let sendError { throw sendError }
         return result
+    }
+
+    /// The verdict for a packet held back with `.later`.
+    public func send(_ verdict: Verdict, id: UInt32) throws(NetfilterError) {
+        guard verdict != .later else { return }
+        try socket.send(verdictMessage(id: id, verdict), operation: "send NFQUEUE \(queue) verdict")
     }
 
     /// An NFQNL_MSG_PACKET message as a packet; nil for anything else.

@@ -46,4 +46,27 @@ final class QueueReaderTests: XCTestCase {
             }
         }
     }
+
+    /// `.later` leaves the SYN queued in the kernel; `send(_:id:)` decides it afterwards.
+    func testLaterVerdictHoldsTheSynUntilSent() throws {
+        try F.skipUnlessRoot()
+        try F.run { namespace in
+            try F.sh(["ip", "netns", "exec", namespace, "iptables-nft", "-A", "OUTPUT", "-d", F.serverV4, "-p", "tcp",
+                      "--syn", "--dport", "2302", "-j", "NFQUEUE", "--queue-num", "6"])
+            let queue = try QueueReader(queue: 6)
+            let listener = try TestSocket.listen(F.serverV4, 2302)
+            defer { close(listener) }
+            let fd = try TestSocket.startConnect(from: F.clientV4, to: F.serverV4, 2302)
+            defer { close(fd) }
+            var held: [QueuedPacket] = []
+            for _ in 0..<20 where held.isEmpty {
+                guard TestSocket.readable(queue.fileDescriptor, within: 50) else { continue }
+                _ = try queue.drain { held.append($0); return .later }
+            }
+            let syn = try XCTUnwrap(held.first, "SYN to \(F.serverV4):2302 was queued")
+            XCTAssertFalse(TestSocket.connected(fd, within: 300), "no verdict yet: the SYN waits in the queue")
+            try queue.send(.accept, id: syn.id)
+            XCTAssertTrue(TestSocket.connected(fd, within: 1000), "the late accept completes the handshake")
+        }
+    }
 }
