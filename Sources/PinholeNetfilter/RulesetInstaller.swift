@@ -4,6 +4,8 @@ import CNetfilter
 /// captured in buffers). A script is one transaction: all of it or none.
 public final class RulesetInstaller {
     private let ctx: OpaquePointer
+    /// For `tableExists`, opened on first use.
+    private var probe: NetlinkSocket?
 
     public init() throws(NetfilterError) {
         guard let c = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
@@ -43,8 +45,29 @@ public final class RulesetInstaller {
         }
     }
 
+    /// One NFT_MSG_GETTABLE round trip. Cheap enough to run every few
+    /// seconds, and unlike `list table` it does not make libxtables print
+    /// about our xt NFQUEUE rule on stderr each time. Errors other than
+    /// "no such table" count as present: only a sure absence triggers a restore.
     public func tableExists(family: String, name: String) -> Bool {
-        (try? listTable(family: family, name: name)) != nil
+        guard let nfFamily = nfproto(ofFamily: family) else { return false }
+        do {
+            if probe == nil { probe = try NetlinkSocket(purpose: "nftables table probe") }
+            guard let probe else { return true }
+            probe.setReceiveTimeout(milliseconds: 2000)
+            let seq = probe.nextSequence()
+            var b = NetlinkMessageBuilder(type: cnf_nfnl_msg_type(UInt16(NFNL_SUBSYS_NFTABLES), UInt16(NFT_MSG_GETTABLE.rawValue)),
+                                          flags: UInt16(NLM_F_ACK), sequence: seq, family: UInt8(nfFamily), resourceID: 0)
+            b.attribute(NFTA_TABLE_NAME.rawValue, Array(name.utf8) + [0])
+            var buffer = [UInt8](repeating: 0, count: 8192)
+            try probe.transact(b.finish(), sequence: seq, buffer: &buffer, operation: "look up table",
+                               context: "table \(family) \(name)") { _ in }
+            return true
+        } catch where error.code == ENOENT {
+            return false
+        } catch {
+            return true
+        }
     }
 
     /// `nft delete table FAMILY NAME`.

@@ -107,6 +107,8 @@ final class SynQueueRuleTests: XCTestCase {
             // The reload path: flush and refill in turn.
             try SynQueueRule().append(table: "t", chain: "guard", queue: Self.queue, ratePerSecond: 10, burst: 20)
             XCTAssertEqual(try Self.guardChain(nft).components(separatedBy: "queue").count - 1, 1, "exactly one queue rule after refill")
+            XCTAssertTrue(nft.tableExists(family: "inet", name: "t"), "the netlink probe sees a table holding an xt rule")
+            XCTAssertFalse(nft.tableExists(family: "inet", name: "t_absent"))
             try nft.deleteTable(family: "inet", name: "t")
             XCTAssertFalse(nft.tableExists(family: "inet", name: "t"))
         }
