@@ -63,6 +63,22 @@ extension Inspector {
         return events
     }
 
+    /// Copies of control traffic were lost (NFLOG overflow): every stream may
+    /// have a hole. Each session starts over as if picked up mid-session: new
+    /// reassemblers that trust nothing until the next line start, and no
+    /// pending requests (a lost PASV must not pair with a later 227). Open
+    /// pinholes stay: they were negotiated before the loss.
+    public mutating func restartStreams() {
+        for key in Array(sessions.keys) {
+            guard let old = sessions[key] else { continue }
+            var fresh = Session(key: key, service: old.service, midstream: true)
+            fresh.pinholes = old.pinholes
+            fresh.refusalsSeen = old.refusalsSeen
+            fresh.suspect = old.suspect
+            sessions[key] = fresh
+        }
+    }
+
     /// Restart: elements found in the kernel sets. An element is adopted only
     /// when its comment names a control session that is live again and still
     /// allowed, with the remaining timeout; everything else (another

@@ -147,7 +147,11 @@ public final class Daemon {
                 case .ignored: break
                 }
             }
-            if result.overflowed { resync(reason: "nflog overflow") }
+            if result.overflowed {
+                // Copies were lost, so every stream may have a hole.
+                inspector.restartStreams()
+                resync(reason: "nflog overflow")
+            }
         } catch {
             logger.error("nflog read failed", metadata: ["error": "\(error)"])
         }

@@ -122,3 +122,25 @@ final class InspectorAdoptLimitTests: XCTestCase {
         XCTAssertEqual(i.pinholes.count, 4, "six candidates, global limit four")
     }
 }
+
+final class InspectorLostCopiesTests: XCTestCase {
+    /// After lost NFLOG copies a stream has a hole; the session must resync at
+    /// the next line start instead of stalling or pairing a lost PASV.
+    func testRestartStreamsResynchronizesAtTheNextLine() {
+        var i = Inspector(policy: TestPolicy.make())
+        var c = FTPConversation()
+        _ = c.handshake(&i)
+        _ = c.client(&i, "PASV\r\n")
+        XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
+        _ = c.client(&i, "PASV\r\n")
+        // The 227 for that PASV, and more, are lost: the sender's sequence jumps ahead.
+        c.serverSeq &+= 5_000
+        i.restartStreams()
+        XCTAssertEqual(i.pinholes.count, 1, "pinholes negotiated before the loss stay")
+        // A line that started in the lost part ends here, then a 227 with no PASV in sync.
+        let ev = c.server(&i, "(203,0,113,10,195,90).\r\n227 Entering Passive Mode (203,0,113,10,195,91).\r\n")
+        XCTAssertEqual(ev.opened.count, 0, "nothing before the next line start; the lost PASV pairs with nothing")
+        _ = c.client(&i, "junk after the hole\r\nPASV\r\n")
+        XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,92).\r\n").opened.map(\.key.port), [50_012])
+    }
+}
