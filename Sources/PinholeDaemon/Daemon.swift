@@ -50,10 +50,12 @@ public final class Daemon {
             // Elements left by an earlier run (crash, kill -9): adopted below
             // if their session is still live, deleted otherwise.
             let leftovers = Daemon.readSets(policy, writer, logger)
-            try Daemon.installRuleset(policy, installer)
+            // Bind first: another pinholed holding the group or queue fails us
+            // here (EBUSY), before we touch its table.
             nflog = try NflogReader(group: policy.nflogGroup)
             if Daemon.needsRaceGuard(policy) { queue = try QueueReader(queue: Daemon.synQueueNumber(policy)) }
             conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(policy))
+            try Daemon.installRuleset(policy, installer)
             let now = SystemClock.now()
             events.record(inspector.resync(dump: try conntrack.dump(), now: now))
             events.record(inspector.adopt(elements: leftovers, now: now))

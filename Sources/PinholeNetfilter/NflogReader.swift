@@ -39,7 +39,14 @@ public final class NflogReader {
         let context = "NFLOG group \(group)"
         // A stale bind from an earlier run of ours is harmless to drop; ENODEV when there was none.
         _ = try? configure([(UInt16(NFULA_CFG_CMD.rawValue), [UInt8(NFULNL_CFG_CMD_UNBIND.rawValue)])], operation: "unbind", context: context)
-        try configure([(UInt16(NFULA_CFG_CMD.rawValue), [UInt8(NFULNL_CFG_CMD_BIND.rawValue)])], operation: "bind", context: context)
+        do {
+            try configure([(UInt16(NFULA_CFG_CMD.rawValue), [UInt8(NFULNL_CFG_CMD_BIND.rawValue)])], operation: "bind", context: context)
+        } catch where error.code == EPERM || error.code == EBUSY {
+            // The kernel's answer when another socket holds the group.
+            var e = error
+            e.detail = "group \(group) is bound by another process (another pinholed, or ulogd?), or this process lacks CAP_NET_ADMIN"
+            throw e
+        }
         // nfulnl_msg_config_mode: __be32 copy_range, __u8 copy_mode, __u8 pad.
         try configure([(UInt16(NFULA_CFG_MODE.rawValue), .be(UInt32(0xffff)) + [UInt8(NFULNL_COPY_PACKET), 0])],
                       operation: "set copy mode", context: context)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# A second pinholed on the same NFLOG group refuses to start with a clear
+# error, and leaves the running one and its table alone.
+set -euo pipefail
+# shellcheck source=../lib/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
+
+lab_up
+start_vsftpd
+write_policy "${LAB_DIR}/policy.yaml" 30s
+start_pinholed "${LAB_DIR}/policy.yaml"
+sed "s|^socket: .*|socket: ${LAB_DIR}/second.sock|" "${LAB_DIR}/policy.yaml" >"${LAB_DIR}/second.yaml"
+rc=0
+out="$(in_firewall timeout 20 "${PINHOLED}" --policy "${LAB_DIR}/second.yaml" 2>&1)" || rc=$?
+[[ "${rc}" -eq 1 ]] || fail "second pinholed on NFLOG group 2121: expected exit code 1, got ${rc}; output: ${out}"
+[[ "${out}" == *"bound by another process"* ]] ||
+    fail "second pinholed: expected the error to say the group is bound by another process, got: ${out}"
+[[ ! -e "${LAB_DIR}/second.sock" ]] || fail "second pinholed: it left its control socket behind"
+
+# The first one still owns a working table: its queue rule is intact and a
+# passive download goes through.
+guard_chain="$(in_firewall nft list chain inet pinhole syn_guard 2>&1)"
+[[ "$(grep -c 'queue num' <<<"${guard_chain}")" -eq 1 ]] ||
+    fail "after the second pinholed failed: expected exactly one queue rule in syn_guard, got: $(tr '\n' ' ' <<<"${guard_chain}")"
+curl_get v4 big.bin "${LAB_DIR}/out/after-second.bin" ||
+    fail "after the second pinholed failed: a passive download from $(ftp_url v4 big.bin) through the first one failed"
+expect_sha256 "download through the first pinholed" "${LAB_DIR}/out/after-second.bin"
+stop_pinholed
