@@ -36,14 +36,20 @@ extension Daemon {
     /// Held SYNs at most (the rule's rate limit keeps this far away).
     static let maxHeldSyns = 1024
 
+    /// Queued SYNs whose pinhole is committed are released at once; the rest
+    /// wait while we read NFLOG (the copy that announces their port is, by
+    /// causality, already there) and commit; then every held SYN is decided.
     func readQueue() {
         guard let queue else { return }
-        readNflog()
-        reconcile()
+        let heldBefore = heldSyns.count
         do {
             _ = try queue.drain { packet in self.verdict(for: packet) }
         } catch {
             logger.error("nfqueue read failed", metadata: ["error": "\(error)"])
+        }
+        if heldSyns.count > heldBefore {
+            readNflog()
+            reconcile()
         }
         decideHeldSyns()
     }

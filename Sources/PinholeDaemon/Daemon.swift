@@ -112,14 +112,15 @@ public final class Daemon {
         let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
         if ready.contains(signals.readFD) { handleSignals() }
         // The packet path first: a client may be connecting right now. Commit
-        // new pinholes, then answer held SYNs (checked even when poll did not
-        // report them: one may have arrived while we committed), and only then
-        // read conntrack, whose events never open anything.
+        // new pinholes, then answer queued SYNs, and only then read conntrack,
+        // whose events never open anything. (A SYN queued while we worked makes
+        // the next poll return at once.)
         if ready.contains(nflog.fileDescriptor) {
             readNflog()
             reconcile()
         }
-        readQueue()
+        if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
+        decideHeldSyns()
         if conntrack.fileDescriptors.contains(where: ready.contains) { readConntrack() }
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
