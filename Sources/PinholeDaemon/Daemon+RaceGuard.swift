@@ -38,7 +38,7 @@ extension Daemon {
 
     /// Queued SYNs whose pinhole is committed are released at once; the rest
     /// wait while we read NFLOG (the copy that announces their port is, by
-    /// causality, already there) and commit; then every held SYN is decided.
+    /// causality, already there) and commit; `decideHeldSyns` then answers them.
     func readQueue() {
         guard let queue else { return }
         let heldBefore = heldSyns.count
@@ -51,7 +51,6 @@ extension Daemon {
             readNflog()
             reconcile()
         }
-        decideHeldSyns()
     }
 
     /// Only when the element is committed: the repeated hook must find it.

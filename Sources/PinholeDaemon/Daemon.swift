@@ -120,7 +120,7 @@ public final class Daemon {
             reconcile()
         }
         if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
-        decideHeldSyns()
+        decideHeldSyns()  // also those whose pinhole the NFLOG read above committed
         if conntrack.fileDescriptors.contains(where: ready.contains) { readConntrack() }
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
