@@ -5,8 +5,6 @@ public struct Counters: Sendable, Equatable {
     public var pinholesExpired: UInt64 = 0
     public var pinholesClosedWithSession: UInt64 = 0
     public var pinholesFlushed: UInt64 = 0
-    public var pinholesOtherwiseClosed: UInt64 = 0
-    public var sessionsOpened: UInt64 = 0
     public var refused: [Refusal: UInt64] = [:]
 
     public init() {}
@@ -17,7 +15,7 @@ public struct Counters: Sendable, Equatable {
         case .expired: pinholesExpired += 1
         case .sessionClosed: pinholesClosedWithSession += 1
         case .flushed: pinholesFlushed += 1
-        case .replaced, .rejectedByServer, .policy: pinholesOtherwiseClosed += 1
+        case .replaced, .rejectedByServer, .policy: break  // logged with their reason, not counted
         }
     }
 

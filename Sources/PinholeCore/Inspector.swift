@@ -52,7 +52,6 @@ public struct Inspector: Sendable {
             return false
         }
         sessions[key] = Session(key: key, service: service.name, midstream: midstream)
-        counters.sessionsOpened += 1
         events.append(.sessionOpened(session: key, service: service.name, midstream: midstream))
         return true
     }

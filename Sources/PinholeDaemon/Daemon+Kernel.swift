@@ -23,10 +23,8 @@ extension Daemon {
             do {
                 try writer.apply(adds: adds, deletes: deletes)
                 reconciler.committed(plan)
-                stats.batches += 1
                 return
             } catch {
-                stats.batchFailures += 1
                 logger.error("batch failed", metadata: ["error": "\(error)", "adds": "\(adds.count)",
                                                        "deletes": "\(deletes.count)", "attempt": "\(attempt + 1)"])
                 restoreTableIfMissing()
@@ -60,7 +58,6 @@ extension Daemon {
     func restoreTableIfMissing() {
         let policy = inspector.policy
         guard !installer.tableExists(family: "inet", name: policy.table) else { return }
-        stats.tableRestores += 1
         logger.warning("table missing, restoring", metadata: ["table": "inet \(policy.table)"])
         do {
             try Daemon.installRuleset(policy, installer)
@@ -135,10 +132,7 @@ extension Daemon {
 }
 
 struct RuntimeStats {
-    var batches: UInt64 = 0
-    var batchFailures: UInt64 = 0
     var resyncs: UInt64 = 0
-    var tableRestores: UInt64 = 0
     var badPackets: UInt64 = 0
     var synsHeld: UInt64 = 0
     var synsAccepted: UInt64 = 0
