@@ -68,6 +68,12 @@ extension Inspector {
         return events
     }
 
+    /// A copied packet that did not decode as IP/TCP: counted as `bad_packet`
+    /// (it belongs to no session we could name).
+    public mutating func countBadPacket() {
+        counters.refused[.badPacket, default: 0] += 1
+    }
+
     /// Closes every pinhole (shutdown).
     public mutating func closeAll() -> [InspectorEvent] { flush(service: nil) }
 }

@@ -133,7 +133,6 @@ extension Daemon {
 
 struct RuntimeStats {
     var resyncs: UInt64 = 0
-    var badPackets: UInt64 = 0
     var synsHeld: UInt64 = 0
     var synsAccepted: UInt64 = 0
     var synsDropped: UInt64 = 0

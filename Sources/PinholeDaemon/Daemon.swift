@@ -146,7 +146,7 @@ public final class Daemon {
             let result = try nflog.drain { packet in
                 switch PacketDecoder.decode(packet.payload) {
                 case .segment(let seg): segments.append(seg)
-                case .malformed: self.stats.badPackets += 1
+                case .malformed: self.inspector.countBadPacket()
                 case .ignored: break
                 }
             }

@@ -212,3 +212,13 @@ final class InspectorHardeningTests: XCTestCase {
     }
 }
 
+
+final class InspectorBadPacketTests: XCTestCase {
+    func testUndecodableCopiesAreCountedAsBadPackets() {
+        var i = Inspector(policy: TestPolicy.make())
+        for garbage in [[UInt8](), [0x45], [0x60, 0, 0]] {
+            if case .malformed = PacketDecoder.decode(garbage) { i.countBadPacket() }
+        }
+        XCTAssertEqual(i.counters.refusedByName["bad_packet"], 3)
+    }
+}
