@@ -4,6 +4,8 @@
 public struct Reconciler: Sendable {
     /// Element -> the expiry we last wrote for it.
     public private(set) var believed: [PinholeKey: Instant] = [:]
+    /// Deletes that may wait for the next batch, each until its deadline (see `deferDelete`).
+    public private(set) var deferred: [PinholeKey: Instant] = [:]
 
     public init() {}
 
@@ -14,6 +16,8 @@ public struct Reconciler: Sendable {
         public var deletes: [PinholeKey]
         /// What `believed` becomes once the batch is acknowledged.
         fileprivate var after: [PinholeKey: Instant]
+
+        static let empty = Plan(adds: [], deletes: [], after: [:])
 
         public var isEmpty: Bool { adds.isEmpty && deletes.isEmpty }
 
@@ -39,6 +43,12 @@ public struct Reconciler: Sendable {
             deletes.append(k)
             after[k] = nil
         }
+        // Only deferred deletes, none due: nothing worth a transaction yet.
+        if adds.isEmpty, deletes.allSatisfy({ deferred[$0].map { now < $0 } == true }) {
+            var plan = Plan.empty
+            plan.after = believed
+            return plan
+        }
         // Deterministic order: easier to read in logs and to test.
         adds.sort { $0.key.description < $1.key.description }
         deletes.sort { $0.description < $1.description }
@@ -46,11 +56,29 @@ public struct Reconciler: Sendable {
     }
 
     /// The kernel acknowledged the whole batch.
-    public mutating func committed(_ plan: Plan) { believed = plan.after }
+    public mutating func committed(_ plan: Plan) {
+        believed = plan.after
+        for k in plan.deletes { deferred[k] = nil }
+        for a in plan.adds { deferred[a.key] = nil }
+    }
+
+    /// The kernel most likely removed this element itself: a data connection
+    /// used it, and `pinhole_check` deletes what it matches. Its delete (kept,
+    /// in case the connection came some other way) then rides along with the
+    /// next batch, or goes alone at `deadline`: a transfer costs one
+    /// transaction instead of two.
+    public mutating func deferDelete(_ key: PinholeKey, until deadline: Instant) {
+        guard believed[key] != nil else { return }
+        deferred[key] = deadline
+    }
+
+    /// When the earliest deferred delete falls due.
+    public var nextDeferredDeadline: Instant? { deferred.values.min() }
 
     /// A batch failed or events were lost: believe only what a dump shows.
     public mutating func reset(toKernel elements: [KernelElement], now: Instant) {
         believed = [:]
+        deferred = [:]
         for e in elements {
             // Unknown expiry: a value no desired pinhole has, so it is rewritten.
             believed[e.key] = e.expiresInMs.map { now.adding(milliseconds: $0) } ?? Instant(nanoseconds: 0)

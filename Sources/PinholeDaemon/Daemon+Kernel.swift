@@ -8,7 +8,6 @@ extension Daemon {
     /// Makes the sets match the inspector: one batch, all ACKs checked. On a
     /// failure the belief is rebuilt from a dump and the diff retried once.
     func reconcile() {
-        defer { events.flush() }
         for attempt in 0..<2 {
             let now = SystemClock.now()
             let plan = reconciler.plan(desired: inspector.pinholes, now: now)
@@ -31,6 +30,18 @@ extension Daemon {
                 reconciler.reset(toKernel: Daemon.readSets(policy, writer, logger), now: SystemClock.now())
             }
         }
+    }
+
+    /// Longest the delete of a used element waits for another batch to ride with.
+    static let usedDeleteDeferMs: UInt64 = 1000
+
+    /// Whether our own `pinhole_check` deleted this element when its data
+    /// connection's first packet matched it: we own the table and the
+    /// service's guard rule covers the connection. (In attach mode the
+    /// user's rule may not delete.)
+    func kernelConsumes(_ p: Pinhole) -> Bool {
+        let policy = inspector.policy
+        return policy.attach == nil && policy.service(named: p.service)?.enforce == true
     }
 
     /// Events were lost (ENOBUFS): rebuild sessions from a conntrack dump and
@@ -72,6 +83,7 @@ extension Daemon {
         let closed = inspector.closeAll()
         events.record(closed)
         reconcile()
+        events.flush()
         removeOwnTable()
         control.close()
         logger.notice("stopped", metadata: ["pinholes_closed": "\(closed.count)"])
@@ -122,12 +134,20 @@ extension Daemon {
         }
     }
 
+    /// The NFLOG group, batching as the tap rules expect (RulesetBuilder.batchedCopies).
+    static func nflogReader(_ policy: Policy) throws(NetfilterError) -> NflogReader {
+        try NflogReader(group: policy.nflogGroup, queueThreshold: RulesetBuilder.batchedCopies,
+                        flushCentiseconds: RulesetBuilder.batchFlushCentiseconds)
+    }
+
     /// Kernel-side conntrack filter: only connections to (passive) or from
-    /// (active) the services' servers reach us.
+    /// (active) the services' servers reach us, and of data connections only
+    /// the NEW event (it marks a pinhole used; the rest would only wake us).
     static func conntrackFilter(_ policy: Policy) -> ConntrackFilter {
         let servers = policy.services.flatMap(\.servers)
         let active = policy.services.filter(\.active).flatMap(\.servers)
-        return ConntrackFilter(destinations: servers, sources: active)
+        let controlPorts = Set(policy.services.map(\.controlPort)).sorted()
+        return ConntrackFilter(destinations: servers, sources: active, controlPorts: controlPorts)
     }
 }
 

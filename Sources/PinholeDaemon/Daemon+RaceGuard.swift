@@ -3,15 +3,11 @@ import PinholeNetfilter
 
 /// The race guard (DESIGN.md, "The race"): a data SYN that finds no pinhole
 /// is held in an NFQUEUE instead of dropped. By causality the 227/229 it
-/// answers was copied to our NFLOG socket before the client even saw it, so
-/// draining NFLOG and committing first makes the verdict exact: repeat the
-/// hook (the kernel now matches and consumes the pinhole) or drop.
+/// answers was copied to our NFLOG socket before the client even saw it (and
+/// the SYN's own copy from `syn_guard` flushed any copies the kernel was
+/// still batching), so after draining NFLOG the verdict is exact: accept if
+/// the inspector has the pinhole, which is then used up, or drop.
 extension Daemon {
-    /// Rate of held SYNs; beyond it they are dropped, so a scan of the data
-    /// ports cannot flood the daemon.
-    static let synGuardRatePerSecond: UInt32 = 2000
-    static let synGuardBurst: UInt32 = 200
-
     /// The queue number: the policy's NFLOG group (a separate number space).
     static func synQueueNumber(_ policy: Policy) -> UInt16 { policy.nflogGroup }
 
@@ -25,8 +21,8 @@ extension Daemon {
         _ = try installer.run(RulesetBuilder.script(for: policy))
         guard needsRaceGuard(policy) else { return }
         try SynQueueRule().append(table: policy.table, chain: RulesetBuilder.synGuardChain,
-                                  queue: synQueueNumber(policy), ratePerSecond: synGuardRatePerSecond,
-                                  burst: synGuardBurst)
+                                  queue: synQueueNumber(policy), ratePerSecond: RulesetBuilder.synGuardRatePerSecond,
+                                  burst: RulesetBuilder.synGuardBurst)
     }
 
     /// Longest a SYN waits for the copy of the reply that announced its port.
@@ -36,9 +32,8 @@ extension Daemon {
     /// Held SYNs at most (the rule's rate limit keeps this far away).
     static let maxHeldSyns = 1024
 
-    /// Queued SYNs whose pinhole is committed are released at once; the rest
-    /// wait while we read NFLOG (the copy that announces their port is, by
-    /// causality, already there) and commit; `decideHeldSyns` then answers them.
+    /// Queued SYNs whose pinhole the inspector has are accepted at once; the
+    /// rest wait while we read NFLOG, and `decideHeldSyns` answers them.
     func readQueue() {
         guard let queue else { return }
         let heldBefore = heldSyns.count
@@ -47,16 +42,17 @@ extension Daemon {
         } catch {
             logger.error("nfqueue read failed", metadata: ["error": "\(error)"])
         }
-        if heldSyns.count > heldBefore {
-            readNflog()
-            reconcile()
-        }
+        if heldSyns.count > heldBefore { readNflog() }
     }
 
-    /// Only when the element is committed: the repeated hook must find it.
-    private func committed(_ key: PinholeKey) -> Bool {
-        guard let p = inspector.pinholes[key] else { return false }
-        return reconciler.believed[key] == p.expires
+    /// Accepts the SYN and uses up its pinhole if the inspector has one.
+    /// Whether its element is in the kernel yet does not matter: the SYN
+    /// missed it, and this round's batch deletes it (or never writes it).
+    private func release(_ key: PinholeKey) -> Bool {
+        guard let p = inspector.pinholes[key], SystemClock.now() < p.expires else { return false }
+        events.record(inspector.markUsed(key))
+        stats.synsAccepted += 1
+        return true
     }
 
     private func verdict(for packet: QueuedPacket) -> Verdict {
@@ -66,10 +62,9 @@ extension Daemon {
             return .drop
         }
         let key = PinholeKey(initiator: seg.source, responder: seg.destination, port: seg.destinationPort)
-        if committed(key) {
-            stats.synsAccepted += 1
+        if release(key) {
             logger.debug("syn released", metadata: ["pinhole": "\(key)"])
-            return .repeatHook
+            return .accept
         }
         guard heldSyns.count < Daemon.maxHeldSyns else {
             stats.synsDropped += 1
@@ -80,17 +75,16 @@ extension Daemon {
         return .later
     }
 
-    /// SYNs still waiting: released once their pinhole is committed, dropped
-    /// at their deadline (a scan, or a port nobody announced).
+    /// SYNs still waiting: accepted once the inspector has their pinhole,
+    /// dropped at their deadline (a scan, or a port nobody announced).
     func decideHeldSyns() {
         guard let queue, !heldSyns.isEmpty else { return }
         let now = SystemClock.now()
         var waiting: [HeldSyn] = []
         for h in heldSyns {
             let v: Verdict
-            if committed(h.key) {
-                v = .repeatHook
-                stats.synsAccepted += 1
+            if release(h.key) {
+                v = .accept
                 logger.debug("syn released", metadata: ["pinhole": "\(h.key)", "held": "late"])
             } else if h.deadline <= now {
                 v = .drop

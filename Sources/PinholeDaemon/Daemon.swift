@@ -52,7 +52,7 @@ public final class Daemon {
             let leftovers = Daemon.readSets(policy, writer, logger)
             // Bind first: another pinholed holding the group or queue fails us
             // here (EBUSY), before we touch its table.
-            nflog = try NflogReader(group: policy.nflogGroup)
+            nflog = try Daemon.nflogReader(policy)
             if Daemon.needsRaceGuard(policy) { queue = try QueueReader(queue: Daemon.synQueueNumber(policy)) }
             conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(policy))
             try Daemon.installRuleset(policy, installer)
@@ -111,31 +111,31 @@ public final class Daemon {
         }
         let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
         if ready.contains(signals.readFD) { handleSignals() }
-        // The packet path first: a client may be connecting right now. Commit
-        // new pinholes, then answer queued SYNs, and only then read conntrack,
-        // whose events never open anything. (A SYN queued while we worked makes
-        // the next poll return at once.)
-        if ready.contains(nflog.fileDescriptor) {
-            readNflog()
-            reconcile()
-        }
+        // The packet path first: a client may be connecting right now. Read
+        // the copies, answer queued SYNs from them (no commit needed), then
+        // commit new pinholes, and only then read conntrack, whose events
+        // never open anything. Log lines go last. (A SYN queued while we
+        // worked makes the next poll return at once.)
+        if ready.contains(nflog.fileDescriptor) { readNflog() }
         if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
-        decideHeldSyns()  // also those whose pinhole the NFLOG read above committed
+        decideHeldSyns()
+        reconcile()
         if conntrack.fileDescriptors.contains(where: ready.contains) { readConntrack() }
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
-        reconcile()
         for fd in controlFDs where ready.contains(fd) {
             control.handleReadable(fd: fd) { req, peer in self.answer(req, peer: peer) }
         }
         reconcile()
+        events.flush()
         checkTable(now: now)
     }
 
     /// Wake for the next expiry or held-SYN deadline, and at least every
     /// second for housekeeping.
     private func pollTimeoutMs() -> Int32 {
-        let deadlines = [inspector.nextExpiry, heldSyns.lazy.map(\.deadline).min()].compactMap { $0 }
+        let deadlines = [inspector.nextExpiry, heldSyns.lazy.map(\.deadline).min(),
+                         reconciler.nextDeferredDeadline].compactMap { $0 }
         guard let next = deadlines.min() else { return 1000 }
         return Int32(min(1000, SystemClock.now().milliseconds(until: next) + 1))
     }
@@ -174,7 +174,12 @@ public final class Daemon {
                                                          "dst": "\(e.destination)", "sport": "\(e.sourcePort)",
                                                          "dport": "\(e.destinationPort)",
                                                          "state": "\(e.tcpState.map { "\($0)" } ?? "-")"])
-                self.events.record(self.inspector.handle(conntrack: e, now: SystemClock.now()))
+                let now = SystemClock.now()
+                let events = self.inspector.handle(conntrack: e, now: now)
+                for case .pinholeClosed(let p, .used) in events where self.kernelConsumes(p) {
+                    self.reconciler.deferDelete(p.key, until: now.adding(milliseconds: Daemon.usedDeleteDeferMs))
+                }
+                self.events.record(events)
             }
             if result.overflowed { resync(reason: "conntrack overflow") }
         } catch {

@@ -7,10 +7,16 @@ public struct ConntrackFilter: Sendable, Hashable {
     public var destinations: [IPPrefix]
     /// Original-direction sources (servers that open active-mode data connections).
     public var sources: [IPPrefix]
+    /// When not empty, UPDATE and DESTROY events pass only for connections to
+    /// these original destination ports (the control connections); NEW events
+    /// pass for every connection. A data connection's later events change
+    /// nothing, and each one would wake the daemon mid-transfer.
+    public var controlPorts: [UInt16]
 
-    public init(destinations: [IPPrefix], sources: [IPPrefix] = []) {
+    public init(destinations: [IPPrefix], sources: [IPPrefix] = [], controlPorts: [UInt16] = []) {
         self.destinations = destinations
         self.sources = sources
+        self.controlPorts = controlPorts
     }
 
     /// The same test the kernel filters apply, for dumps and as a safety net.
@@ -62,7 +68,7 @@ public final class ConntrackEvents {
         let groups = UInt32(NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE | NF_NETLINK_CONNTRACK_DESTROY)
         handle = try ConntrackHandle(groups: groups, purpose: "events")
         try handle.setReceiveBuffer(bytes: bufferBytes)
-        try ConntrackSocketFilter(destinations: filter.destinations, sources: filter.sources).attach(to: handle.fileDescriptor)
+        try ConntrackSocketFilter(filter).attach(to: handle.fileDescriptor)
         guard cnf_set_nonblocking(handle.fileDescriptor) == 0 else { throw .fromErrno("set conntrack socket O_NONBLOCK") }
     }
 

@@ -3,7 +3,8 @@ import PinholeCore
 
 /// A classic BPF program for a ctnetlink event socket: pass only TCP entries
 /// whose original destination is in `destinations` or original source in
-/// `sources` (IPv4 and IPv6 alike).
+/// `sources` (IPv4 and IPv6 alike), and of those only NEW events unless the
+/// original destination port is one of `controlPorts` (when given).
 ///
 /// Why not `nfct_filter`: measured with libnetfilter_conntrack 1.0.9, a filter
 /// holding IPv4 and IPv6 addresses drops every IPv6 event, an IPv6-only filter
@@ -13,17 +14,19 @@ import PinholeCore
 struct ConntrackSocketFilter {
     private(set) var program: [sock_filter] = []
 
+    static let maxControlPorts = 200
     static let accept: UInt32 = 0xffff_ffff
     static let reject: UInt32 = 0
 
     // Classic BPF opcodes (linux/bpf_common.h macros do not import).
     private static let ldImm: UInt16 = 0x00, ldxImm: UInt16 = 0x01, ldAbsW: UInt16 = 0x20, ldAbsB: UInt16 = 0x30
     private static let ldIndW: UInt16 = 0x40, ldIndB: UInt16 = 0x50, ldMem: UInt16 = 0x60, st: UInt16 = 0x02
+    private static let ldIndH: UInt16 = 0x48, jsetK: UInt16 = 0x45
     private static let andK: UInt16 = 0x54, jeqK: UInt16 = 0x15, ja: UInt16 = 0x05, retK: UInt16 = 0x06, tax: UInt16 = 0x07
     private static let nlattr = UInt32(bitPattern: Int32(SKF_AD_OFF + SKF_AD_NLATTR))
     private static let nlattrNest = UInt32(bitPattern: Int32(SKF_AD_OFF + SKF_AD_NLATTR_NEST))
 
-    init(destinations: [IPPrefix], sources: [IPPrefix]) {
+    init(_ filter: ConntrackFilter) {
         // Not ctnetlink: let it through. nlmsg_type is host-endian; its high byte is the subsystem.
         let subsysOffset: UInt32 = UInt16(1).littleEndian == 1 ? 5 : 4
         emit(Self.ldAbsB, k: subsysOffset)
@@ -39,6 +42,7 @@ struct ConntrackSocketFilter {
         emit(Self.ldxImm, k: UInt32(CTA_TUPLE_PROTO.rawValue))
         emit(Self.ldAbsW, k: Self.nlattrNest)
         rejectIfZero()
+        emit(Self.st, k: 2)  // M[2] = ORIG > PROTO
         emit(Self.ldxImm, k: UInt32(CTA_PROTO_NUM.rawValue))
         emit(Self.ldAbsW, k: Self.nlattrNest)
         rejectIfZero()
@@ -46,12 +50,17 @@ struct ConntrackSocketFilter {
         emit(Self.ldIndB, k: 4)
         emit(Self.jeqK, jt: 1, jf: 0, k: UInt32(IPPROTO_TCP))
         emit(Self.retK, k: Self.reject)
+        // (Past ~200 ports the jumps would not fit in 8 bits: pass every event then.)
+        if !filter.controlPorts.isEmpty, filter.controlPorts.count <= Self.maxControlPorts {
+            newOrControlPort(filter.controlPorts)
+        }
         // M[1] = ORIG > IP.
         emit(Self.ldMem, k: 0)
         emit(Self.ldxImm, k: UInt32(CTA_TUPLE_IP.rawValue))
         emit(Self.ldAbsW, k: Self.nlattrNest)
         rejectIfZero()
         emit(Self.st, k: 1)
+        let (destinations, sources) = (filter.destinations, filter.sources)
         let blocks: [(UInt32, [IPPrefix])] = [
             (UInt32(CTA_IP_V4_DST.rawValue), destinations.filter { $0.family == .ipv4 }),
             (UInt32(CTA_IP_V4_SRC.rawValue), sources.filter { $0.family == .ipv4 }),
@@ -62,6 +71,28 @@ struct ConntrackSocketFilter {
             addressBlock(attribute: attribute, prefixes: prefixes)
         }
         emit(Self.retK, k: Self.reject)
+    }
+
+    /// Go on for a NEW event (nlmsg_flags has NLM_F_CREATE) or an original
+    /// destination port in `ports`; reject anything else.
+    private mutating func newOrControlPort(_ ports: [UInt16]) {
+        // nlmsg_flags is host-endian at offset 6; NLM_F_CREATE (0x400) is in its high byte.
+        let flagsHighByte: UInt32 = UInt16(1).littleEndian == 1 ? 7 : 6
+        emit(Self.ldAbsB, k: flagsHighByte)
+        let isNew = program.count
+        emit(Self.jsetK, jt: 0, jf: 0, k: UInt32(NLM_F_CREATE) >> 8)  // jt patched: past this block
+        emit(Self.ldMem, k: 2)
+        emit(Self.ldxImm, k: UInt32(CTA_PROTO_DST_PORT.rawValue))
+        emit(Self.ldAbsW, k: Self.nlattrNest)
+        rejectIfZero()
+        emit(Self.tax)
+        emit(Self.ldIndH, k: 4)  // the port, network order as BPF loads it
+        for (n, port) in ports.enumerated() {
+            // A match jumps over the remaining compares and the reject.
+            emit(Self.jeqK, jt: UInt8(ports.count - n), jf: 0, k: UInt32(port))
+        }
+        emit(Self.retK, k: Self.reject)
+        program[isNew].jt = UInt8(program.count - isNew - 1)
     }
 
     /// If the address attribute exists, accept when it is in any prefix; otherwise go on.

@@ -16,16 +16,24 @@ final class ConntrackSocketFilterTests: XCTestCase {
     }
 
     func testProgramEndsInRejectAndEveryJumpStaysInside() {
-        let f = ConntrackSocketFilter(destinations: [IPPrefix("198.51.100.1")!, IPPrefix("2001:db8::/48")!],
-                                      sources: [IPPrefix("203.0.113.0/24")!])
-        let p = f.program
-        XCTAssertEqual(p.last?.code, 0x06)
-        XCTAssertEqual(p.last?.k, ConntrackSocketFilter.reject)
-        for (i, ins) in p.enumerated() {
-            if ins.code == 0x15 { XCTAssertLessThan(i + 1 + Int(max(ins.jt, ins.jf)), p.count, "jump at \(i) leaves the program") }
-            if ins.code == 0x05 { XCTAssertLessThan(i + 1 + Int(ins.k), p.count, "ja at \(i) leaves the program") }
+        for ports: [UInt16] in [[], [21], [21, 2121, 990], Array(1...UInt16(ConntrackSocketFilter.maxControlPorts + 1))] {
+            let f = ConntrackSocketFilter(ConntrackFilter(destinations: [IPPrefix("198.51.100.1")!, IPPrefix("2001:db8::/48")!],
+                                                          sources: [IPPrefix("203.0.113.0/24")!], controlPorts: ports))
+            let p = f.program
+            XCTAssertEqual(p.last?.code, 0x06)
+            XCTAssertEqual(p.last?.k, ConntrackSocketFilter.reject)
+            for (i, ins) in p.enumerated() {
+                if ins.code == 0x15 || ins.code == 0x45 {
+                    XCTAssertLessThan(i + 1 + Int(max(ins.jt, ins.jf)), p.count, "jump at \(i) leaves the program (\(ports.count) ports)")
+                }
+                if ins.code == 0x05 { XCTAssertLessThan(i + 1 + Int(ins.k), p.count, "ja at \(i) leaves the program") }
+            }
+            XCTAssertEqual(p.filter { $0.code == 0x06 && $0.k == ConntrackSocketFilter.accept }.count, 1 + 3, "non-ctnetlink + one per prefix")
+            let portCompares = p.filter { $0.code == 0x15 && ports.contains(UInt16(truncatingIfNeeded: $0.k)) && $0.k > 0 && $0.k < 65536 }
+            let expected = ports.count <= ConntrackSocketFilter.maxControlPorts ? ports.count : 0
+            XCTAssertGreaterThanOrEqual(portCompares.count, expected, "one compare per control port")
+            XCTAssertEqual(p.contains { $0.code == 0x45 }, expected > 0, "the NEW test only when ports restrict updates")
         }
-        XCTAssertEqual(p.filter { $0.code == 0x06 && $0.k == ConntrackSocketFilter.accept }.count, 1 + 3, "non-ctnetlink + one per prefix")
     }
 
     func testFilterMatchesDestinationOrSource() {

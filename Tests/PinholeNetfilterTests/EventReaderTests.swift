@@ -136,6 +136,45 @@ final class EventReaderTests: XCTestCase {
         }
     }
 
+    func testDataConnectionsBringOnlyTheirNewEvent() throws {
+        try F.skipUnlessRoot()
+        try F.run { _ in
+            let nft = try RulesetInstaller()
+            try nft.run(Self.conntrackOn)
+            let servers = [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!]
+            let events = try ConntrackEvents(filter: ConntrackFilter(destinations: servers, controlPorts: [Self.port]))
+            // A control connection (port 2121) and a data connection (port 50000), each v4 and v6.
+            let dataPort: UInt16 = 50000
+            for (client, server) in [(F.clientV4, F.serverV4), (F.clientV6, F.serverV6)] {
+                for port in [Self.port, dataPort] {
+                    let listener = try TestSocket.listen(server, port)
+                    try TestSocket.exchange(from: client, to: server, port, listener: listener, text: "x")
+                    close(listener)
+                }
+            }
+            var seen: [ConntrackEvent] = []
+            func controlClosed() -> Bool {
+                [F.serverV4, F.serverV6].allSatisfy { server in
+                    seen.contains { $0.destination == IPAddress(server)! && $0.destinationPort == Self.port && $0.tcpState?.isClosing == true }
+                }
+            }
+            for _ in 0..<30 where !controlClosed() {
+                guard TestSocket.readable(events.fileDescriptor, within: 100) else { continue }
+                _ = try events.drain { seen.append($0) }
+            }
+            // The data connections closed first; give their (filtered) updates time to show.
+            if TestSocket.readable(events.fileDescriptor, within: 200) { _ = try events.drain { seen.append($0) } }
+            for server in [F.serverV4, F.serverV6].map({ IPAddress($0)! }) {
+                let control = seen.filter { $0.destination == server && $0.destinationPort == Self.port }
+                let data = seen.filter { $0.destination == server && $0.destinationPort == dataPort }
+                XCTAssertTrue(control.contains { $0.kind == .new } && control.contains { $0.kind == .update },
+                              "control connection to \(server): NEW and its updates; saw \(control)")
+                XCTAssertEqual(data.map(\.kind), [.new], "data connection to \(server): its NEW only; saw \(data)")
+            }
+            XCTAssertEqual(events.receivedMessages, seen.count, "the kernel filter, not Swift, dropped the updates")
+        }
+    }
+
     static func contains(_ haystack: [UInt8], _ needle: String) -> Bool {
         let n = Array(needle.utf8)
         guard haystack.count >= n.count else { return false }
