@@ -13,17 +13,6 @@ public enum RulesetBuilder {
     public static let synGuardRatePerSecond: UInt32 = 2000
     public static let synGuardBurst: UInt32 = 200
 
-    /// How copies reach pinholed. Server segments (they carry the 227/229
-    /// that open passive pinholes) are sent at once (`queue-threshold 1`), and
-    /// so are client segments that can open or close one (PORT/EPRT, FIN/RST).
-    /// Other client segments wait in the kernel until a server segment
-    /// flushes them, up to `batchedCopies` copies or `batchFlushCentiseconds`.
-    /// The kernel keeps one queue per group, so order is kept, and a command
-    /// still arrives with the reply that answers it. Each wakeup costs CPU
-    /// that the client and the server may need (bench/README.md).
-    public static let batchedCopies: UInt32 = 64
-    public static let batchFlushCentiseconds: UInt32 = 1
-
     /// Tap and enforce priority: after conntrack (-200) so `ct state` is
     /// known, before the usual filter chains (0).
     static let tapPriority = -150
@@ -54,10 +43,9 @@ public enum RulesetBuilder {
             out += "add chain \(t) \(chain) { type filter hook \(hook) priority \(prio); policy accept; }\n"
             out += "flush chain \(t) \(chain)\n"
         }
-        for chain in [copyCommandChain, "pinhole_check", synGuardChain] {
+        for chain in ["pinhole_check", synGuardChain] {
             out += "add chain \(t) \(chain)\nflush chain \(t) \(chain)\n"
         }
-        for r in copyCommandRules(policy) { out += "add rule \(t) \(copyCommandChain) \(r)\n" }
         for r in tapRules(policy) {
             out += "add rule \(t) tap_prerouting \(r)\n"
             out += "add rule \(t) tap_output \(r)\n"
@@ -69,12 +57,6 @@ public enum RulesetBuilder {
                 out += "add rule \(t) pinhole_check \(tuple) @\(set) delete @\(set) { \(tuple) } accept\n"
             }
             out += "add rule \(t) pinhole_check jump \(synGuardChain)\n"
-            // A copy of the SYN flushes the client copies still batched (a PORT
-            // that did not start its segment), so pinholed has read every
-            // command the SYN can be answering before it sees the SYN in the
-            // queue (the NFQUEUE rule is appended after this one).
-            out += "add rule \(t) \(synGuardChain) limit rate \(synGuardRatePerSecond)/second burst \(synGuardBurst) packets "
-                + "log group \(policy.nflogGroup) queue-threshold 1\n"
             out += "add rule \(t) pinhole_check counter drop comment \"no pinhole\"\n"
             for r in guards {
                 out += "add rule \(t) enforce_forward \(r)\n"
@@ -88,32 +70,18 @@ public enum RulesetBuilder {
         family == .ipv4 ? "ipv4_addr . ipv4_addr . inet_service" : "ipv6_addr . ipv6_addr . inet_service"
     }
 
-    static let copyCommandChain = "copy_command"
-
-    /// Client segments, one copy each: at once for `PORT ` or `EPRT ` at the
-    /// segment start (any case: the mask clears the lower-case bit of the
-    /// letters) and for FIN/RST, batched otherwise. A PORT that does not
-    /// start its segment is batched and still in time: the server's reply to
-    /// it flushes the batch, and so does the copy of a SYN in `syn_guard`.
-    static func copyCommandRules(_ policy: Policy) -> [String] {
-        let log = "log group \(policy.nflogGroup)"
-        return ["@ih,0,40 & 0xdfdfdfdfff { 0x504f525420, 0x4550525420 } \(log) queue-threshold 1 accept",
-                "tcp flags & (fin | rst) != 0 \(log) queue-threshold 1 accept",
-                "\(log) accept"]
-    }
-
-    /// Established control traffic, both directions, one rule per service and
-    /// family. Only `ct state established`: conntrack has already checked
-    /// these segments are in window, so spoofed ones are never parsed.
+    /// Copies of established control traffic, both directions, one rule per
+    /// service and family. Only `ct state established`: conntrack has already
+    /// checked these segments are in window, so spoofed ones are never parsed.
     static func tapRules(_ policy: Policy) -> [String] {
         var rules: [String] = []
-        let reply = "log group \(policy.nflogGroup) queue-threshold 1"
+        let log = "log group \(policy.nflogGroup) queue-threshold 1"
         for svc in policy.services {
             for family in IPFamily.allCases {
                 guard let servers = addressSet(svc.servers, family) else { continue }
                 let ip = family == .ipv4 ? "ip" : "ip6"
-                rules.append("ct state established \(ip) daddr \(servers) tcp dport \(svc.controlPort) jump \(copyCommandChain)")
-                rules.append("ct state established \(ip) saddr \(servers) tcp sport \(svc.controlPort) \(reply)")
+                rules.append("ct state established \(ip) daddr \(servers) tcp dport \(svc.controlPort) \(log)")
+                rules.append("ct state established \(ip) saddr \(servers) tcp sport \(svc.controlPort) \(log)")
             }
         }
         return rules

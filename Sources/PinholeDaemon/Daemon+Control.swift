@@ -72,7 +72,7 @@ extension Daemon {
         do {
             if new.attach != nil { try Daemon.checkAttachSets(new, writer) }
             try Daemon.installRuleset(new, installer)
-            if new.nflogGroup != old.nflogGroup { nflog = try Daemon.nflogReader(new) }
+            if new.nflogGroup != old.nflogGroup { nflog = try NflogReader(group: new.nflogGroup) }
             if !Daemon.needsRaceGuard(new) {
                 heldSyns.removeAll()  // the kernel drops what a closed queue held
                 queue = nil

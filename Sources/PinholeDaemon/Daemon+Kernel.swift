@@ -134,12 +134,6 @@ extension Daemon {
         }
     }
 
-    /// The NFLOG group, batching as the tap rules expect (RulesetBuilder.batchedCopies).
-    static func nflogReader(_ policy: Policy) throws(NetfilterError) -> NflogReader {
-        try NflogReader(group: policy.nflogGroup, queueThreshold: RulesetBuilder.batchedCopies,
-                        flushCentiseconds: RulesetBuilder.batchFlushCentiseconds)
-    }
-
     /// Kernel-side conntrack filter: only connections to (passive) or from
     /// (active) the services' servers reach us, and of data connections only
     /// the NEW event (it marks a pinhole used; the rest would only wake us).

@@ -3,10 +3,10 @@ import PinholeNetfilter
 
 /// The race guard (DESIGN.md, "The race"): a data SYN that finds no pinhole
 /// is held in an NFQUEUE instead of dropped. By causality the 227/229 it
-/// answers was copied to our NFLOG socket before the client even saw it (and
-/// the SYN's own copy from `syn_guard` flushed any copies the kernel was
-/// still batching), so after draining NFLOG the verdict is exact: accept if
-/// the inspector has the pinhole, which is then used up, or drop.
+/// answers was copied to our NFLOG socket before the client even saw it, so
+/// after draining NFLOG the verdict is exact: accept if the inspector has
+/// the pinhole, which is then used up (no commit to wait for, and no second
+/// pass through the hook), or drop.
 extension Daemon {
     /// The queue number: the policy's NFLOG group (a separate number space).
     static func synQueueNumber(_ policy: Policy) -> UInt16 { policy.nflogGroup }

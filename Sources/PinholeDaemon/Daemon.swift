@@ -52,7 +52,7 @@ public final class Daemon {
             let leftovers = Daemon.readSets(policy, writer, logger)
             // Bind first: another pinholed holding the group or queue fails us
             // here (EBUSY), before we touch its table.
-            nflog = try Daemon.nflogReader(policy)
+            nflog = try NflogReader(group: policy.nflogGroup)
             if Daemon.needsRaceGuard(policy) { queue = try QueueReader(queue: Daemon.synQueueNumber(policy)) }
             conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(policy))
             try Daemon.installRuleset(policy, installer)
@@ -111,12 +111,15 @@ public final class Daemon {
         }
         let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
         if ready.contains(signals.readFD) { handleSignals() }
-        // The packet path first: a client may be connecting right now. Read
-        // the copies, answer queued SYNs from them (no commit needed), then
-        // commit new pinholes, and only then read conntrack, whose events
-        // never open anything. Log lines go last. (A SYN queued while we
-        // worked makes the next poll return at once.)
-        if ready.contains(nflog.fileDescriptor) { readNflog() }
+        // The packet path first: a client may be connecting right now. Commit
+        // new pinholes (a SYN that finds its element never waits for us), then
+        // answer queued SYNs from the inspector, and only then read conntrack,
+        // whose events never open anything. Log lines go last. (A SYN queued
+        // while we worked makes the next poll return at once.)
+        if ready.contains(nflog.fileDescriptor) {
+            readNflog()
+            reconcile()
+        }
         if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
         decideHeldSyns()
         reconcile()

@@ -27,13 +27,10 @@ public final class NflogReader {
     private let socket: NetlinkSocket
     private var buffer: [UInt8]
 
-    /// Binds `group` (unbinding a stale bind first), copies whole packets into
-    /// a socket buffer of `bufferBytes`, and sends the kernel's queue of copies
-    /// once it holds `queueThreshold` (a rule's own `queue-threshold` lowers
-    /// it) or `flushCentiseconds` after its first copy. The defaults send
-    /// each copy at once.
-    public init(group: UInt16, queueThreshold: UInt32 = 1, flushCentiseconds: UInt32 = 0,
-                bufferBytes: Int = 8 << 20) throws(NetfilterError) {
+    /// Binds `group` (unbinding a stale bind first), copies whole packets, and
+    /// delivers each at once (queue threshold 1, no timeout) into a socket
+    /// buffer of `bufferBytes`.
+    public init(group: UInt16, bufferBytes: Int = 8 << 20) throws(NetfilterError) {
         self.group = group
         socket = try NetlinkSocket(purpose: "NFLOG group \(group)")
         try socket.setReceiveBuffer(bytes: bufferBytes)
@@ -53,9 +50,9 @@ public final class NflogReader {
         // nfulnl_msg_config_mode: __be32 copy_range, __u8 copy_mode, __u8 pad.
         try configure([(UInt16(NFULA_CFG_MODE.rawValue), .be(UInt32(0xffff)) + [UInt8(NFULNL_COPY_PACKET), 0])],
                       operation: "set copy mode", context: context)
-        try configure([(UInt16(NFULA_CFG_QTHRESH.rawValue), .be(queueThreshold)),
-                       (UInt16(NFULA_CFG_TIMEOUT.rawValue), .be(flushCentiseconds))],
-                      operation: "set queue threshold \(queueThreshold), timeout \(flushCentiseconds) cs", context: context)
+        try configure([(UInt16(NFULA_CFG_QTHRESH.rawValue), .be(UInt32(1))),
+                       (UInt16(NFULA_CFG_TIMEOUT.rawValue), .be(UInt32(0)))],
+                      operation: "set queue threshold 1, timeout 0", context: context)
         try socket.setNonBlocking()
     }
 

@@ -18,9 +18,6 @@ public struct QueuedPacket: Sendable, Hashable {
 
 public enum Verdict: Sendable, Hashable {
     case accept, drop
-    /// NF_REPEAT: run the packet through the same hook's chain again, e.g.
-    /// after adding the set element it was waiting for.
-    case repeatHook
     /// No verdict yet: the packet stays queued in the kernel until `send(_:id:)`.
     case later
 
@@ -28,7 +25,6 @@ public enum Verdict: Sendable, Hashable {
         switch self {
         case .accept: return UInt32(NF_ACCEPT)
         case .drop: return UInt32(NF_DROP)
-        case .repeatHook: return UInt32(NF_REPEAT)
         case .later: return UInt32(NF_DROP)  // never sent: `later` sends nothing
         }
     }

@@ -8,11 +8,10 @@ final class RulesetBuilderTests: XCTestCase {
         XCTAssertTrue(script.contains(
             "add set inet pinhole pinholes4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic,timeout; size 1048576; }"))
         XCTAssertTrue(script.contains("ipv6_addr . ipv6_addr . inet_service"))
-        // Server segments are copied at once; client segments go through copy_command.
         XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ct state established ip daddr { 203.0.113.10 } "
-            + "tcp dport 21 jump copy_command\n"))
+            + "tcp dport 21 log group 2121 queue-threshold 1"))
         XCTAssertTrue(script.contains("add rule inet pinhole tap_output ct state established ip6 saddr { 2001:db8:2::10 } "
-            + "tcp sport 21 log group 2121 queue-threshold 1\n"))
+            + "tcp sport 21 log group 2121 queue-threshold 1"))
         XCTAssertTrue(script.contains("add rule inet pinhole pinhole_check ip saddr . ip daddr . tcp dport @pinholes4 "
             + "delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept"))
         XCTAssertTrue(script.contains("add rule inet pinhole enforce_forward ct state new ct status ! confirmed "
@@ -28,25 +27,6 @@ final class RulesetBuilderTests: XCTestCase {
         // Sets are `add`ed, never deleted: a reload keeps their elements.
         XCTAssertFalse(script.contains("delete table"))
         XCTAssertFalse(script.contains("flush set"))
-    }
-
-    func testClientCopiesAreBatchedExceptPortEprtFinAndRst() {
-        let script = RulesetBuilder.script(for: TestPolicy.make())
-        let rules = script.split(separator: "\n").filter { $0.hasPrefix("add rule inet pinhole copy_command ") }
-            .map { String($0.dropFirst("add rule inet pinhole copy_command ".count)) }
-        XCTAssertEqual(rules, [
-            // "PORT " and "EPRT " (0x50 0x4f 0x52 0x54 0x20, 0x45 0x50 0x52 0x54 0x20), any case.
-            "@ih,0,40 & 0xdfdfdfdfff { 0x504f525420, 0x4550525420 } log group 2121 queue-threshold 1 accept",
-            "tcp flags & (fin | rst) != 0 log group 2121 queue-threshold 1 accept",
-            "log group 2121 accept",
-        ], "one copy per segment; only the last rule waits for the kernel's batch")
-        XCTAssertTrue(script.contains("add chain inet pinhole copy_command\nflush chain inet pinhole copy_command\n"))
-        // The chain exists before the rules that jump to it.
-        XCTAssertLessThan(script.range(of: "add chain inet pinhole copy_command")!.lowerBound,
-                          script.range(of: "jump copy_command")!.lowerBound)
-        // A held SYN's copy flushes the batch first; rate-limited like the queue rule.
-        XCTAssertTrue(script.contains("add rule inet pinhole syn_guard limit rate 2000/second burst 200 packets "
-            + "log group 2121 queue-threshold 1\n"))
     }
 
     func testActiveGuardsServersToClients() {

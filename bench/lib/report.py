@@ -3,12 +3,14 @@
 
   report.py RUN_DIR
 
-RUN_DIR holds run.meta (key=value lines: n, families, workloads, clk_tck,
-vmhwm_kb, ...) and, per PHASE (kernel, pinholed), WORKLOAD (curl, session) and
-FAMILY (v4, v6): PHASE-WORKLOAD-FAMILY.samples (one line per transfer: seconds,
-or `fail ...`) and PHASE-WORKLOAD-FAMILY.meta (syn_retrans, cpu_ticks, wall_s).
+RUN_DIR holds run.meta (key=value lines: n, rounds, families, workloads,
+clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, pinholed), WORKLOAD (curl,
+session) and FAMILY (v4, v6): PHASE-WORKLOAD-FAMILY.samples (one line per
+transfer: seconds, or `fail ...`), the same per round in .r1, .r2, ..., and
+PHASE-WORKLOAD-FAMILY.meta (syn_retrans, cpu_ticks, wall_s).
 Prints the table on stdout.
 """
+import glob
 import math
 import os
 import statistics
@@ -53,6 +55,13 @@ class Cell:
                         self.failures += 1
                     else:
                         self.times.append(float(line))
+        # Per round (the phases alternate): the median of each round's transfers.
+        self.round_medians = {}
+        for path in glob.glob(stem + ".r*"):
+            suffix = path[len(stem) + 2:]
+            times = [float(t) for t in open(path).read().split("\n") if t.strip() and not t.startswith("fail")]
+            if suffix.isdigit() and times:
+                self.round_medians[int(suffix)] = statistics.median(times)
         meta = read_meta(stem + ".meta")
         self.syn_retrans = int(meta["syn_retrans"]) if "syn_retrans" in meta else None
         self.cpu_ticks = int(meta.get("cpu_ticks", "0"))
@@ -105,8 +114,8 @@ def main(argv):
     say = out.append
 
     say("nft-pinhole benchmark: kernel ftp helper vs pinholed")
-    say("  %s transfers per workload and family; file %s; %s" % (
-        meta.get("n", "?"), meta.get("file", "small.txt"), meta.get("date", "")))
+    say("  %s transfers per workload and family, the phases alternating in %s rounds; file %s; %s" % (
+        meta.get("n", "?"), meta.get("rounds", "1"), meta.get("file", "small.txt"), meta.get("date", "")))
     say("  repo HEAD at run time %s; pinholed %s" % (meta.get("commit", "?"), meta.get("pinholed", "?")))
     say("  host: %s CPUs, load average at start %s; wall time %s s" % (
         meta.get("cpus", "?"), meta.get("load_start", "?"), meta.get("wall_s", "?")))
@@ -127,6 +136,13 @@ def main(argv):
 
     block("Median time per transfer (ms)", Cell.median_ms)
     block("p99 time per transfer (ms, nearest rank)", Cell.p99_ms)
+    say("Per round: ratio of the medians, pinholed/kernel (lowest / median / highest)")
+    for (w, f) in rows:
+        k, p = cells[("kernel", w, f)], cells[("pinholed", w, f)]
+        rs = sorted(p.round_medians[r] / k.round_medians[r] for r in k.round_medians if r in p.round_medians)
+        spread = "%.2f / %.2f / %.2f  (%d rounds)" % (rs[0], statistics.median(rs), rs[-1], len(rs)) if rs else "-"
+        say("%-*s %s" % (label_width, "  %s %s" % (WORKLOAD_NAMES[w], f), spread))
+    say("")
     block("Client SYN retransmissions (TcpExt TCPSynRetrans, client namespace)",
           lambda c: c.syn_retrans, with_ratio=False)
     block("Packets dropped by the firewall's drop rules (firewall namespace)",
