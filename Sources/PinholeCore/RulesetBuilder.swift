@@ -43,9 +43,10 @@ public enum RulesetBuilder {
             out += "add chain \(t) \(chain) { type filter hook \(hook) priority \(prio); policy accept; }\n"
             out += "flush chain \(t) \(chain)\n"
         }
-        for chain in ["pinhole_check", synGuardChain] {
+        for chain in [copyChain, "pinhole_check", synGuardChain] {
             out += "add chain \(t) \(chain)\nflush chain \(t) \(chain)\n"
         }
+        for r in copyRules(policy) { out += "add rule \(t) \(copyChain) \(r)\n" }
         for r in tapRules(policy) {
             out += "add rule \(t) tap_prerouting \(r)\n"
             out += "add rule \(t) tap_output \(r)\n"
@@ -70,18 +71,30 @@ public enum RulesetBuilder {
         family == .ipv4 ? "ipv4_addr . ipv4_addr . inet_service" : "ipv6_addr . ipv6_addr . inet_service"
     }
 
-    /// Copies of established control traffic, both directions, one rule per
-    /// service and family. Only `ct state established`: conntrack has already
-    /// checked these segments are in window, so spoofed ones are never parsed.
+    static let copyChain = "copy"
+
+    /// One copy per segment that carries data or a SYN, FIN or RST, sent at
+    /// once (`queue-threshold 1`). Pure ACKs carry nothing the inspector
+    /// reads, and each copy can wake the daemon: they are not copied.
+    /// (`@ih,0,8 0-255` matches any first payload byte, NUL included; with
+    /// no payload the load fails and the rule does not match.)
+    static func copyRules(_ policy: Policy) -> [String] {
+        let log = "log group \(policy.nflogGroup) queue-threshold 1 accept"
+        return ["tcp flags & (syn | fin | rst) != 0 \(log)", "@ih,0,8 0-255 \(log)"]
+    }
+
+    /// Established control traffic, both directions, one rule per service
+    /// and family, to the copy chain. Only `ct state established`: conntrack
+    /// has already checked these segments are in window, so spoofed ones are
+    /// never parsed.
     static func tapRules(_ policy: Policy) -> [String] {
         var rules: [String] = []
-        let log = "log group \(policy.nflogGroup) queue-threshold 1"
         for svc in policy.services {
             for family in IPFamily.allCases {
                 guard let servers = addressSet(svc.servers, family) else { continue }
                 let ip = family == .ipv4 ? "ip" : "ip6"
-                rules.append("ct state established \(ip) daddr \(servers) tcp dport \(svc.controlPort) \(log)")
-                rules.append("ct state established \(ip) saddr \(servers) tcp sport \(svc.controlPort) \(log)")
+                rules.append("ct state established \(ip) daddr \(servers) tcp dport \(svc.controlPort) jump \(copyChain)")
+                rules.append("ct state established \(ip) saddr \(servers) tcp sport \(svc.controlPort) jump \(copyChain)")
             }
         }
         return rules

@@ -9,9 +9,15 @@ final class RulesetBuilderTests: XCTestCase {
             "add set inet pinhole pinholes4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic,timeout; size 1048576; }"))
         XCTAssertTrue(script.contains("ipv6_addr . ipv6_addr . inet_service"))
         XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ct state established ip daddr { 203.0.113.10 } "
-            + "tcp dport 21 log group 2121 queue-threshold 1"))
+            + "tcp dport 21 jump copy\n"))
         XCTAssertTrue(script.contains("add rule inet pinhole tap_output ct state established ip6 saddr { 2001:db8:2::10 } "
-            + "tcp sport 21 log group 2121 queue-threshold 1"))
+            + "tcp sport 21 jump copy\n"))
+        // Segments with data or SYN/FIN/RST are copied at once; pure ACKs are not.
+        XCTAssertTrue(script.contains("add rule inet pinhole copy tcp flags & (syn | fin | rst) != 0 "
+            + "log group 2121 queue-threshold 1 accept\n"))
+        XCTAssertTrue(script.contains("add rule inet pinhole copy @ih,0,8 0-255 log group 2121 queue-threshold 1 accept\n"))
+        XCTAssertLessThan(script.range(of: "add chain inet pinhole copy\n")!.lowerBound,
+                          script.range(of: "jump copy")!.lowerBound, "the chain exists before the jumps")
         XCTAssertTrue(script.contains("add rule inet pinhole pinhole_check ip saddr . ip daddr . tcp dport @pinholes4 "
             + "delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept"))
         XCTAssertTrue(script.contains("add rule inet pinhole enforce_forward ct state new ct status ! confirmed "
