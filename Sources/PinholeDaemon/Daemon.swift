@@ -109,7 +109,7 @@ public final class Daemon {
             logger.error("poll failed", metadata: ["error": "\(String(cString: strerror(errno)))"])
             return
         }
-        let ready = Set(fds.filter { $0.revents != 0 }.map(\.fd))
+        let ready = fds.filter { $0.revents != 0 }.map(\.fd)  // a handful: no Set to hash
         if ready.contains(signals.readFD) { handleSignals() }
         // The packet path first: a client may be connecting right now. Commit
         // new pinholes (a SYN that finds its element never waits for us), then

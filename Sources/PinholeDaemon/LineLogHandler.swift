@@ -17,7 +17,7 @@ struct LineLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var line = "\(SystemClock.rfc3339(SystemClock.wallSeconds())) \(event.level) \(event.message)"
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let merged = metadata.isEmpty ? event.metadata ?? [:] : metadata.merging(event.metadata ?? [:]) { $1 }
         for (k, v) in merged.sorted(by: { $0.key < $1.key }) { line += " \(k)=\(v)" }
         line += "\n"
         // fd 2 directly: Swift 6 rejects the `stderr` global.
