@@ -16,7 +16,9 @@ import os
 import statistics
 import sys
 
-PHASES = ("kernel", "pinholed")
+# kernel: the helper; copies: the helper plus pinholed's copy rules and a
+# listener that only reads them (optional); pinholed.
+PHASE_NAMES = {"kernel": "kernel", "copies": "copies", "pinholed": "pinholed"}
 WORKLOAD_NAMES = {"curl": "curl, own session each", "session": "ftplib, one session"}
 SLOW_SECONDS = 0.5  # a dropped data SYN costs ~1 s (the first retransmit)
 
@@ -109,7 +111,9 @@ def main(argv):
     workloads = meta.get("workloads", "curl session").split()
     clk_tck = int(meta.get("clk_tck", "100"))
     rows = [(w, f) for w in workloads for f in families]
-    cells = {(p, w, f): Cell(run_dir, p, w, f) for p in PHASES for (w, f) in rows}
+    phases = meta.get("phases", "kernel pinholed").split()
+    cells = {(p, w, f): Cell(run_dir, p, w, f) for p in phases for (w, f) in rows}
+    copies = "copies" in phases
     out = []
     say = out.append
 
@@ -117,12 +121,19 @@ def main(argv):
     say("  %s transfers per workload and family, the phases alternating in %s rounds; file %s; %s" % (
         meta.get("n", "?"), meta.get("rounds", "1"), meta.get("file", "small.txt"), meta.get("date", "")))
     say("  repo HEAD at run time %s; pinholed %s" % (meta.get("commit", "?"), meta.get("pinholed", "?")))
-    say("  host: %s CPUs, load average at start %s; wall time %s s" % (
-        meta.get("cpus", "?"), meta.get("load_start", "?"), meta.get("wall_s", "?")))
+    say("  host: %s CPUs, load average at start %s; wall time %s s; client and server %s" % (
+        meta.get("cpus", "?"), meta.get("load_start", "?"), meta.get("wall_s", "?"),
+        "on CPU 0 only (BENCH_PIN_ENDPOINTS=1)" if meta.get("pin_endpoints") == "1" else "free to run on any CPU"))
+    if copies:
+        say("  copies = the kernel helper plus pinholed's copy rules and a listener that only reads the copies")
     say("")
 
     label_width = 34
-    header = "%-*s %10s %10s %8s" % (label_width, "", "kernel", "pinholed", "ratio")
+    if copies:
+        header = "%-*s %10s %10s %10s %8s %8s" % (label_width, "", "kernel", "copies", "pinholed",
+                                                  "ratio", "copies/k")
+    else:
+        header = "%-*s %10s %10s %8s" % (label_width, "", "kernel", "pinholed", "ratio")
 
     def block(title, getter, digits=2, with_ratio=True):
         say(title)
@@ -130,8 +141,14 @@ def main(argv):
         for (w, f) in rows:
             k, p = getter(cells[("kernel", w, f)]), getter(cells[("pinholed", w, f)])
             r = ratio(p, k) if with_ratio else None
-            say("%-*s %10s %10s %8s" % (label_width, "  %s %s" % (WORKLOAD_NAMES[w], f),
-                                       fmt(k, digits), fmt(p, digits), fmt(r, 2)))
+            label = "  %s %s" % (WORKLOAD_NAMES[w], f)
+            if copies:
+                c = getter(cells[("copies", w, f)])
+                rc = ratio(c, k) if with_ratio else None
+                say("%-*s %10s %10s %10s %8s %8s" % (label_width, label, fmt(k, digits), fmt(c, digits),
+                                                     fmt(p, digits), fmt(r, 2), fmt(rc, 2)))
+            else:
+                say("%-*s %10s %10s %8s" % (label_width, label, fmt(k, digits), fmt(p, digits), fmt(r, 2)))
         say("")
 
     block("Median time per transfer (ms)", Cell.median_ms)
