@@ -21,34 +21,33 @@ final class EventLog {
         for e in batch { write(e) }
     }
 
+    /// The fields are rendered here, sorted by key as LineLogHandler sorts
+    /// metadata: the two lines every transfer logs then cost no metadata
+    /// dictionary (hashing, merging, sorting) on the daemon's hot path.
     private func write(_ e: InspectorEvent) {
         switch e {
         case .sessionOpened(let s, let svc, let midstream):
-            logger.info("session opened", metadata: ["service": "\(svc)", "session": "\(s)",
-                                                     "midstream": "\(midstream)"])
+            logger.info("session opened midstream=\(midstream) service=\(svc) session=\(s)")
         case .sessionClosed(let s, let svc, let reason):
-            logger.info("session closed", metadata: ["service": "\(svc)", "session": "\(s)",
-                                                     "reason": "\(reason.rawValue)"])
+            logger.info("session closed reason=\(reason.rawValue) service=\(svc) session=\(s)")
         case .pinholeOpened(let p):
-            logger.info("pinhole opened", metadata: pinholeMetadata(p))
+            logger.info("pinhole opened \(fields(p, reason: nil))")
         case .pinholeClosed(let p, let reason):
-            var md = pinholeMetadata(p)
-            md["reason"] = "\(reason.rawValue)"
-            logger.info("pinhole closed", metadata: md)
+            logger.info("pinhole closed \(fields(p, reason: reason.rawValue))")
         case .refused(let s, let svc, let reason, let detail, let first):
-            let md: Logger.Metadata = ["service": "\(svc)", "session": "\(s)", "reason": "\(reason.rawValue)",
-                                       "detail": "\"\(detail)\""]
+            let line: Logger.Message = "refused detail=\"\(detail)\" reason=\(reason.rawValue) service=\(svc) session=\(s)"
             if first {
-                logger.warning("refused", metadata: md)
+                logger.warning(line)
             } else {
-                logger.debug("refused", metadata: md)
+                logger.debug(line)
             }
         }
     }
 
-    private func pinholeMetadata(_ p: Pinhole) -> Logger.Metadata {
-        ["service": "\(p.service)", "mode": "\(p.mode.rawValue)", "family": "\(p.key.family.rawValue)",
-         "initiator": "\(p.key.initiator)", "responder": "\(p.key.responder)", "port": "\(p.key.port)",
-         "session": "\(p.session)"]
+    private func fields(_ p: Pinhole, reason: String?) -> String {
+        let k = p.key
+        let why = reason.map { " reason=\($0)" } ?? ""
+        return "family=\(k.family.rawValue) initiator=\(k.initiator) mode=\(p.mode.rawValue) port=\(k.port)\(why) "
+            + "responder=\(k.responder) service=\(p.service) session=\(p.session)"
     }
 }
