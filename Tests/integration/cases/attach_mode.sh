@@ -87,7 +87,8 @@ policy="${LAB_DIR}/policy.yaml"
 write_attach_policy "${policy}" ftp_pinholes4 ftp_pinholes6
 start_pinholed "${policy}"
 own="$(in_firewall nft list table inet pinhole)"
-grep -qE '^[[:space:]]*set |jump|@' <<<"${own}" &&
+# (its copy chain is jumped to and matches @ih; no set, no guard, no set lookup)
+grep -qE '^[[:space:]]*set |jump pinhole_check|@pinholes' <<<"${own}" &&
     fail "attach mode: pinholed's own table should hold only its NFLOG taps, got: $(tr -s '\t\n' '  ' <<<"${own}")"
 
 drive_start v4
