@@ -122,14 +122,13 @@ public final class Daemon {
         }
         if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
         decideHeldSyns()
-        reconcile()
         if conntrack.fileDescriptors.contains(where: ready.contains) { readConntrack() }
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
         for fd in controlFDs where ready.contains(fd) {
             control.handleReadable(fd: fd) { req, peer in self.answer(req, peer: peer) }
         }
-        reconcile()
+        reconcile()  // everything else this round changed: released SYNs, closes, expiries, flushes
         events.flush()
         checkTable(now: now)
     }

@@ -26,4 +26,20 @@ extension NetlinkSocket {
             }
         }
     }
+
+    /// One nfnetlink CONFIG message of `subsystem` (nfnetlink_log or
+    /// nfnetlink_queue) for `resourceID` (the NFLOG group or queue number),
+    /// its ACK read and checked unless `wait` is false.
+    func configure(subsystem: UInt16, messageType: UInt16, resourceID: UInt16, _ attributes: [(UInt16, [UInt8])],
+                   buffer: inout [UInt8], operation: String, context: String?, wait: Bool = true) throws(NetfilterError) {
+        let seq = nextSequence()
+        var b = NetlinkMessageBuilder(type: cnf_nfnl_msg_type(subsystem, messageType), flags: wait ? UInt16(NLM_F_ACK) : 0,
+                                      sequence: seq, family: UInt8(AF_UNSPEC), resourceID: resourceID)
+        for (type, value) in attributes { b.attribute(type, value) }
+        guard wait else {
+            try send(b.finish(), operation: operation)
+            return
+        }
+        try transact(b.finish(), sequence: seq, buffer: &buffer, operation: operation, context: context) { _ in }
+    }
 }

@@ -96,14 +96,8 @@ public final class NflogReader {
 
     /// One NFULNL_MSG_CONFIG request for our group, ACK checked (unless `wait` is false).
     private func configure(_ attributes: [(UInt16, [UInt8])], operation: String, context: String?, wait: Bool = true) throws(NetfilterError) {
-        let seq = socket.nextSequence()
-        var b = NetlinkMessageBuilder(type: cnf_nfnl_msg_type(UInt16(NFNL_SUBSYS_ULOG), UInt16(NFULNL_MSG_CONFIG.rawValue)),
-                                      flags: wait ? UInt16(NLM_F_ACK) : 0, sequence: seq, family: UInt8(AF_UNSPEC), resourceID: group)
-        for (type, value) in attributes { b.attribute(type, value) }
-        if !wait {
-            try socket.send(b.finish(), operation: operation)
-            return
-        }
-        try socket.transact(b.finish(), sequence: seq, buffer: &buffer, operation: "NFLOG \(operation)", context: context) { _ in }
+        try socket.configure(subsystem: UInt16(NFNL_SUBSYS_ULOG), messageType: UInt16(NFULNL_MSG_CONFIG.rawValue),
+                             resourceID: group, attributes, buffer: &buffer, operation: "NFLOG \(operation)",
+                             context: context, wait: wait)
     }
 }

@@ -107,10 +107,7 @@ public final class QueueReader {
     }
 
     private func configure(_ attributes: [(UInt16, [UInt8])], operation: String, context: String) throws(NetfilterError) {
-        let seq = socket.nextSequence()
-        var b = NetlinkMessageBuilder(type: cnf_nfnl_msg_type(UInt16(NFNL_SUBSYS_QUEUE), UInt16(NFQNL_MSG_CONFIG.rawValue)),
-                                      flags: UInt16(NLM_F_ACK), sequence: seq, family: UInt8(AF_UNSPEC), resourceID: queue)
-        for (type, value) in attributes { b.attribute(type, value) }
-        try socket.transact(b.finish(), sequence: seq, buffer: &buffer, operation: "NFQUEUE \(operation)", context: context) { _ in }
+        try socket.configure(subsystem: UInt16(NFNL_SUBSYS_QUEUE), messageType: UInt16(NFQNL_MSG_CONFIG.rawValue),
+                             resourceID: queue, attributes, buffer: &buffer, operation: "NFQUEUE \(operation)", context: context)
     }
 }
