@@ -3,11 +3,12 @@
 
   report.py RUN_DIR
 
-RUN_DIR holds run.meta (key=value lines: n, rounds, families, workloads,
-clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, pinholed), WORKLOAD (curl,
-session) and FAMILY (v4, v6): PHASE-WORKLOAD-FAMILY.samples (one line per
-transfer: seconds, or `fail ...`), the same per round in .r1, .r2, ..., and
-PHASE-WORKLOAD-FAMILY.meta (syn_retrans, cpu_ticks, wall_s).
+RUN_DIR holds run.meta (key=value lines: n, rounds, phases, families,
+workloads, clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, copies, pinholed),
+WORKLOAD (curl, session), FAMILY (v4, v6) and ROUND:
+PHASE-WORKLOAD-FAMILY.rROUND (one line per transfer: seconds, or `fail ...`)
+and PHASE-WORKLOAD-FAMILY.rROUND.meta (syn_retrans, cpu_ticks, firewall_drops,
+wall_s, exit). The rounds are added up here.
 Prints the table on stdout.
 """
 import glob
@@ -46,29 +47,31 @@ class Cell:
         stem = os.path.join(run_dir, "%s-%s-%s" % (phase, workload, family))
         self.times = []
         self.failures = 0
-        self.present = os.path.exists(stem + ".samples")
-        if self.present:
-            with open(stem + ".samples") as f:
+        self.round_medians = {}  # round -> the median of its transfers
+        self.syn_retrans = self.drops = None
+        self.cpu_ticks = 0
+        self.wall_s = 0.0
+        rounds = sorted(int(p[len(stem) + 2:]) for p in glob.glob(stem + ".r*") if p[len(stem) + 2:].isdigit())
+        self.present = bool(rounds)
+        for r in rounds:
+            times = []
+            with open("%s.r%d" % (stem, r)) as f:
                 for line in f:
                     line = line.strip()
-                    if not line:
-                        continue
                     if line.startswith("fail"):
                         self.failures += 1
-                    else:
-                        self.times.append(float(line))
-        # Per round (the phases alternate): the median of each round's transfers.
-        self.round_medians = {}
-        for path in glob.glob(stem + ".r*"):
-            suffix = path[len(stem) + 2:]
-            times = [float(t) for t in open(path).read().split("\n") if t.strip() and not t.startswith("fail")]
-            if suffix.isdigit() and times:
-                self.round_medians[int(suffix)] = statistics.median(times)
-        meta = read_meta(stem + ".meta")
-        self.syn_retrans = int(meta["syn_retrans"]) if "syn_retrans" in meta else None
-        self.cpu_ticks = int(meta.get("cpu_ticks", "0"))
-        self.drops = int(meta["firewall_drops"]) if "firewall_drops" in meta else None
-        self.wall_s = float(meta.get("wall_s", "0"))
+                    elif line:
+                        times.append(float(line))
+            self.times += times
+            if times:
+                self.round_medians[r] = statistics.median(times)
+            meta = read_meta("%s.r%d.meta" % (stem, r))
+            if "syn_retrans" in meta:
+                self.syn_retrans = (self.syn_retrans or 0) + int(meta["syn_retrans"])
+            if "firewall_drops" in meta:
+                self.drops = (self.drops or 0) + int(meta["firewall_drops"])
+            self.cpu_ticks += int(meta.get("cpu_ticks", "0"))
+            self.wall_s += float(meta.get("wall_s", "0"))
 
     @property
     def attempts(self):
