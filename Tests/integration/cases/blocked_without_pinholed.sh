@@ -6,10 +6,7 @@ set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
-lab_up
-start_vsftpd
-write_policy "${LAB_DIR}/policy.yaml" 30s
-start_pinholed "${LAB_DIR}/policy.yaml"
+lab_with_pinholed
 kill_pinholed
 pinhole_table_present || fail "after SIGKILL: expected pinholed's table to stay in the kernel"
 # Captured first: grep -q closing the pipe early makes nft die of SIGPIPE under pipefail.

@@ -5,10 +5,7 @@ set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
-lab_up
-start_vsftpd
-write_policy "${LAB_DIR}/policy.yaml" 30s
-start_pinholed "${LAB_DIR}/policy.yaml"
+lab_with_pinholed
 passive_downloads "vsftpd via pinholed"
 # 7 downloads and 4 listings: each data connection went through its own pinhole.
 wait_until 20 status_check pinholes_open=0 ||

@@ -7,10 +7,7 @@ set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
-lab_up
-start_vsftpd
-write_policy "${LAB_DIR}/policy.yaml" 30s
-start_pinholed "${LAB_DIR}/policy.yaml"
+lab_with_pinholed
 
 drive_start v4
 drive_passive pasv

@@ -5,10 +5,7 @@ set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
-lab_up
-start_vsftpd
-write_policy "${LAB_DIR}/policy.yaml" 30s
-start_pinholed "${LAB_DIR}/policy.yaml"
+lab_with_pinholed
 sed "s|^socket: .*|socket: ${LAB_DIR}/second.sock|" "${LAB_DIR}/policy.yaml" >"${LAB_DIR}/second.yaml"
 rc=0
 out="$(in_firewall timeout 20 "${PINHOLED}" --policy "${LAB_DIR}/second.yaml" 2>&1)" || rc=$?

@@ -48,35 +48,23 @@ set ftp:ssl-allow no; set ftp:passive-mode off; set xfer:clobber on; \
 open ftp://${host}; get ${path} -o ${out}"
 }
 
+# active_get FAMILY CLIENT FILE: big.bin by one active-mode client.
+active_get() {
+    case "$2" in
+        curl-port) curl_active "$1" big.bin "$3" --disable-eprt ;;
+        curl-eprt) curl_active "$1" big.bin "$3" ;;
+        lftp) lftp_active_get "$1" big.bin "$3" ;;
+        ftplib) ftplib_client get-active "$(lab_host "$1")" big.bin "$3" ;;
+        *) fail "active_get: no client $2" ;;
+    esac
+}
+
 # active_downloads LABEL: every active-mode client, IPv4 and IPv6, 1 MiB with a
 # matching sha256, and an active LIST per family.
 active_downloads() {
-    local label="$1" out="${LAB_DIR}/out" start
-    local -a plan=(
-        "v4 curl-port" "v4 curl-eprt" "v6 curl-eprt"
+    local label="$1" family scenario
+    download_suite "${label}" active active_get "v4 curl-port" "v4 curl-eprt" "v6 curl-eprt" \
         "v4 lftp" "v6 lftp" "v4 ftplib" "v6 ftplib"
-    )
-    local item family client file scenario
-    for item in "${plan[@]}"; do
-        family="${item%% *}"
-        client="${item#* }"
-        file="${out}/active-${client}-${family}.bin"
-        scenario="${label}: active ${client} ${family} download of big.bin from $(ftp_url "${family}" big.bin) by client ${CLIENT4}/${CLIENT6}"
-        rm -f "${file}"
-        start="$(lab_now_ms)"
-        case "${client}" in
-            curl-port) curl_active "${family}" big.bin "${file}" --disable-eprt || fail "${scenario}: curl failed (exit $?)" ;;
-            curl-eprt) curl_active "${family}" big.bin "${file}" || fail "${scenario}: curl failed (exit $?)" ;;
-            lftp) lftp_active_get "${family}" big.bin "${file}" || fail "${scenario}: lftp failed (exit $?)" ;;
-            ftplib) ftplib_client get-active "$(lab_host "${family}")" big.bin "${file}" ||
-                fail "${scenario}: ftplib failed (exit $?)" ;;
-        esac
-        expect_sha256 "${scenario}" "${file}"
-        local took=$(($(lab_now_ms) - start)) note=""
-        # ~1 s extra is the server's data SYN dropped and retransmitted: the pinhole came late.
-        [[ "${took}" -lt 900 ]] || note=" (slow: probably a dropped data SYN, retransmitted)"
-        lab_log "${label}: active ${client} ${family}: 1 MiB, sha256 ok, ${took} ms${note}"
-    done
     for family in v4 v6; do
         local listing
         scenario="${label}: curl active ${family} LIST of $(ftp_url "${family}" '')"

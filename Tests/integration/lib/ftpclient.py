@@ -89,20 +89,25 @@ def nlst_on(ftp, host, port):
         reply = ftp.sendcmd("NLST")
         if not reply.startswith("1"):
             return "error NLST answered " + reply
-        chunks = []
-        while True:
-            chunk = data.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        data.close()
-        final = ftp.voidresp()
-        names = [n for n in b"".join(chunks).decode().splitlines() if n]
-        return "ok %d names (%s) %s" % (len(names), ",".join(sorted(names)), final.split()[0])
+        return read_nlst(ftp, data)
     except (OSError, ftplib.Error) as error:
         return "error " + str(error).replace("\n", " ")
     finally:
         data.close()
+
+
+def read_nlst(ftp, data):
+    """The NLST listing from the data connection, then the final reply, as one line."""
+    chunks = []
+    while True:
+        chunk = data.recv(65536)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    data.close()
+    final = ftp.voidresp()
+    names = [n for n in b"".join(chunks).decode().splitlines() if n]
+    return "ok %d names (%s) %s" % (len(names), ",".join(sorted(names)), final.split()[0])
 
 
 def active_listen(ftp, verb):
@@ -129,16 +134,7 @@ def active_nlst_on(ftp, listener):
             return "error NLST answered " + reply
         data, _ = listener.accept()
         data.settimeout(TIMEOUT)
-        chunks = []
-        while True:
-            chunk = data.recv(65536)
-            if not chunk:
-                break
-            chunks.append(chunk)
-        data.close()
-        final = ftp.voidresp()
-        names = [n for n in b"".join(chunks).decode().splitlines() if n]
-        return "ok %d names (%s) %s" % (len(names), ",".join(sorted(names)), final.split()[0])
+        return read_nlst(ftp, data)
     except (OSError, ftplib.Error) as error:
         return "error " + str(error).replace("\n", " ")
     finally:

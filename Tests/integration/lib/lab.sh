@@ -322,6 +322,15 @@ services:
 EOF
 }
 
+# lab_with_pinholed [v4|v6|both]: how most cases start: the lab, vsftpd, the
+# standard policy (30 s pinholes) and pinholed running it.
+lab_with_pinholed() {
+    lab_up
+    start_vsftpd "$@"
+    write_policy "${LAB_DIR}/policy.yaml" 30s
+    start_pinholed "${LAB_DIR}/policy.yaml"
+}
+
 pinholed_ready() {
     kill -0 "${PINHOLED_PID}" 2>/dev/null || return 1
     grep -qw ready "${PINHOLED_LOG}"
@@ -553,36 +562,47 @@ lab_gone() { ! kill -0 "$1" 2>/dev/null; }
 
 lab_now_ms() { date +%s%3N; }
 
-# passive_downloads LABEL: every passive client against the running FTP server(s),
-# IPv4 and IPv6; each 1 MiB download must match big.bin's sha256, each listing must
-# name both files. LABEL goes into failure messages (e.g. "vsftpd via pinholed").
-passive_downloads() {
-    local label="$1" out="${LAB_DIR}/out" start
-    local -a plan=(
-        "v4 curl-epsv" "v4 curl-pasv" "v6 curl-epsv"
-        "v4 lftp" "v6 lftp" "v4 ftplib" "v6 ftplib"
-    )
-    local item family client file scenario
-    for item in "${plan[@]}"; do
+# download_suite LABEL KIND RUNNER ITEM...: for each ITEM "FAMILY CLIENT", a 1 MiB
+# download of big.bin by `RUNNER FAMILY CLIENT FILE`, whose sha256 must match. KIND
+# ("" or "active") goes into file names and messages.
+download_suite() {
+    local label="$1" kind="$2" runner="$3" out="${LAB_DIR}/out" start
+    shift 3
+    local item family client file scenario prefix="${kind:+${kind} }"
+    for item in "$@"; do
         family="${item%% *}"
         client="${item#* }"
-        file="${out}/${client}-${family}.bin"
-        scenario="${label}: ${client} ${family} download of big.bin from $(ftp_url "${family}" big.bin) by client ${CLIENT4}/${CLIENT6}"
+        file="${out}/${kind:+${kind}-}${client}-${family}.bin"
+        scenario="${label}: ${prefix}${client} ${family} download of big.bin from $(ftp_url "${family}" big.bin) by client ${CLIENT4}/${CLIENT6}"
         rm -f "${file}"
         start="$(lab_now_ms)"
-        case "${client}" in
-            curl-epsv) curl_get "${family}" big.bin "${file}" || fail "${scenario}: curl failed (exit $?)" ;;
-            curl-pasv) curl_get "${family}" big.bin "${file}" --disable-epsv || fail "${scenario}: curl failed (exit $?)" ;;
-            lftp) lftp_get "${family}" big.bin "${file}" || fail "${scenario}: lftp failed (exit $?)" ;;
-            ftplib) ftplib_client get "$(lab_host "${family}")" big.bin "${file}" ||
-                fail "${scenario}: ftplib failed (exit $?)" ;;
-        esac
+        "${runner}" "${family}" "${client}" "${file}" || fail "${scenario}: ${client%%-*} failed (exit $?)"
         expect_sha256 "${scenario}" "${file}"
         local took=$(($(lab_now_ms) - start)) note=""
         # ~1 s extra is a data SYN dropped and retransmitted: the pinhole came late.
         [[ "${took}" -lt 900 ]] || note=" (slow: probably a dropped data SYN, retransmitted)"
-        lab_log "${label}: ${client} ${family}: 1 MiB, sha256 ok, ${took} ms${note}"
+        lab_log "${label}: ${prefix}${client} ${family}: 1 MiB, sha256 ok, ${took} ms${note}"
     done
+}
+
+# passive_get FAMILY CLIENT FILE: big.bin by one passive client.
+passive_get() {
+    case "$2" in
+        curl-epsv) curl_get "$1" big.bin "$3" ;;
+        curl-pasv) curl_get "$1" big.bin "$3" --disable-epsv ;;
+        lftp) lftp_get "$1" big.bin "$3" ;;
+        ftplib) ftplib_client get "$(lab_host "$1")" big.bin "$3" ;;
+        *) fail "passive_get: no client $2" ;;
+    esac
+}
+
+# passive_downloads LABEL: every passive client against the running FTP server(s),
+# IPv4 and IPv6; each 1 MiB download must match big.bin's sha256, each listing must
+# name both files. LABEL goes into failure messages (e.g. "vsftpd via pinholed").
+passive_downloads() {
+    local label="$1" family scenario
+    download_suite "${label}" "" passive_get "v4 curl-epsv" "v4 curl-pasv" "v6 curl-epsv" \
+        "v4 lftp" "v6 lftp" "v4 ftplib" "v6 ftplib"
     for family in v4 v6; do
         local listing
         scenario="${label}: curl ${family} LIST of $(ftp_url "${family}" '')"
