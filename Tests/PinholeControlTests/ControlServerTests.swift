@@ -8,23 +8,19 @@ final class ControlServerTests: XCTestCase {
     private let statusResponse = ControlResponse(ok: true, closed: 7)
 
     func testRequestReachesHandlerWithPeerCredentialsAndResponseComesBack() throws {
-        let dir = TempDirectory()
-        let path = dir.path + "/run/sub/control.sock"
-        let server = try ControlServer(path: path, group: nil)
-        defer { server.close() }
-        let client = connectClient(path)
-        defer { close(client) }
-        sendAll(client, Array(#"{"command":"flush","service":"public-ftp"}"#.utf8) + [0x0a])
+        try withServerAndClient(socket: "run/sub/control.sock") { server, client in
+            sendAll(client, Array(#"{"command":"flush","service":"public-ftp"}"#.utf8) + [0x0a])
 
-        var seen: [(ControlRequest, PeerCredentials)] = []
-        drive(server, handler: { req, peer in seen.append((req, peer)); return self.statusResponse }, until: { !seen.isEmpty })
-        XCTAssertEqual(seen.count, 1)
-        XCTAssertEqual(seen.first?.0, ControlRequest(command: .flush, service: "public-ftp"))
-        XCTAssertEqual(seen.first?.1.pid, getpid())
-        XCTAssertEqual(seen.first?.1.uid, getuid())
-        XCTAssertEqual(seen.first?.1.gid, getgid())
-        XCTAssertEqual(decodeResponse(readToEnd(client)), statusResponse)
-        XCTAssertEqual(server.fileDescriptors.count, 1, "the connection is closed after one answer")
+            var seen: [(ControlRequest, PeerCredentials)] = []
+            drive(server, handler: { req, peer in seen.append((req, peer)); return self.statusResponse }, until: { !seen.isEmpty })
+            XCTAssertEqual(seen.count, 1)
+            XCTAssertEqual(seen.first?.0, ControlRequest(command: .flush, service: "public-ftp"))
+            XCTAssertEqual(seen.first?.1.pid, getpid())
+            XCTAssertEqual(seen.first?.1.uid, getuid())
+            XCTAssertEqual(seen.first?.1.gid, getgid())
+            XCTAssertEqual(decodeResponse(readToEnd(client)), statusResponse)
+            XCTAssertEqual(server.fileDescriptors.count, 1, "the connection is closed after one answer")
+        }
     }
 
     func testSocketIsRootOnlyAndItsDirectoryIsCreated() throws {
@@ -101,78 +97,62 @@ final class ControlServerTests: XCTestCase {
     }
 
     func testOversizedRequestIsRefused() throws {
-        let dir = TempDirectory()
-        let path = dir.path + "/c.sock"
-        let server = try ControlServer(path: path, group: nil)
-        defer { server.close() }
-        let client = connectClient(path)
-        defer { close(client) }
-        // More than the limit and no newline; written from another thread since the
-        // server must read while we write.
-        let big = [UInt8](repeating: UInt8(ascii: "x"), count: ControlServer.maxRequestBytes + 4096)
-        let writer = Thread { sendAll(client, big) }
-        writer.start()
-        var calls = 0
-        var accepted = false
-        drive(server, rounds: 100, handler: { _, _ in calls += 1; return self.statusResponse }, until: {
-            let open = server.fileDescriptors.count
-            accepted = accepted || open == 2
-            return accepted && open == 1
-        })
-        writer.cancel()
-        XCTAssertEqual(calls, 0)
-        let response = decodeResponse(readToEnd(client))
-        XCTAssertEqual(response?.ok, false)
-        XCTAssertTrue(response?.error?.contains("request too long") == true, String(describing: response))
+        try withServerAndClient { server, client in
+            // More than the limit and no newline; written from another thread since the
+            // server must read while we write.
+            let big = [UInt8](repeating: UInt8(ascii: "x"), count: ControlServer.maxRequestBytes + 4096)
+            let writer = Thread { sendAll(client, big) }
+            writer.start()
+            var calls = 0
+            var accepted = false
+            drive(server, rounds: 100, handler: { _, _ in calls += 1; return self.statusResponse }, until: {
+                let open = server.fileDescriptors.count
+                accepted = accepted || open == 2
+                return accepted && open == 1
+            })
+            writer.cancel()
+            XCTAssertEqual(calls, 0)
+            let response = decodeResponse(readToEnd(client))
+            XCTAssertEqual(response?.ok, false)
+            XCTAssertTrue(response?.error?.contains("request too long") == true, String(describing: response))
+        }
     }
 
     func testRequestWithoutNewlineIsAnsweredAtEndOfStream() throws {
-        let dir = TempDirectory()
-        let path = dir.path + "/c.sock"
-        let server = try ControlServer(path: path, group: nil)
-        defer { server.close() }
-        let client = connectClient(path)
-        defer { close(client) }
-        sendAll(client, Array(#"{"command":"list"}"#.utf8))
-        shutdown(client, Int32(SHUT_WR))
-        var got: ControlRequest?
-        drive(server, handler: { req, _ in got = req; return ControlResponse(ok: true, pinholes: []) }, until: { got != nil })
-        XCTAssertEqual(got, ControlRequest(command: .list))
-        XCTAssertEqual(decodeResponse(readToEnd(client)), ControlResponse(ok: true, pinholes: []))
+        try withServerAndClient { server, client in
+            sendAll(client, Array(#"{"command":"list"}"#.utf8))
+            shutdown(client, Int32(SHUT_WR))
+            var got: ControlRequest?
+            drive(server, handler: { req, _ in got = req; return ControlResponse(ok: true, pinholes: []) }, until: { got != nil })
+            XCTAssertEqual(got, ControlRequest(command: .list))
+            XCTAssertEqual(decodeResponse(readToEnd(client)), ControlResponse(ok: true, pinholes: []))
+        }
     }
 
     func testSilentClientIsDroppedAfterItsDeadline() throws {
-        let dir = TempDirectory()
-        let path = dir.path + "/c.sock"
-        let server = try ControlServer(path: path, group: nil)
-        defer { server.close() }
-        let client = connectClient(path)
-        defer { close(client) }
-        drive(server, rounds: 5, handler: { _, _ in self.statusResponse })
-        XCTAssertEqual(server.fileDescriptors.count, 2, "listener + the silent client")
-        usleep(useconds_t(ControlServer.requestDeadlineMs * 1000 + 100_000))
-        XCTAssertEqual(server.fileDescriptors.count, 1, "the silent client is gone")
-        XCTAssertEqual(readToEnd(client), [], "dropped without an answer")
+        try withServerAndClient { server, client in
+            drive(server, rounds: 5, handler: { _, _ in self.statusResponse })
+            XCTAssertEqual(server.fileDescriptors.count, 2, "listener + the silent client")
+            usleep(useconds_t(ControlServer.requestDeadlineMs * 1000 + 100_000))
+            XCTAssertEqual(server.fileDescriptors.count, 1, "the silent client is gone")
+            XCTAssertEqual(readToEnd(client), [], "dropped without an answer")
+        }
     }
 
     func testClientThatDoesNotReadIsDroppedWithoutStallingTheDaemon() throws {
-        let dir = TempDirectory()
-        let path = dir.path + "/c.sock"
-        let server = try ControlServer(path: path, group: nil)
-        defer { server.close() }
-        let client = connectClient(path)
-        defer { close(client) }
-        var small = Int32(4096)
-        setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        sendAll(client, Array(#"{"command":"list"}"#.utf8) + [0x0a])
-        let huge = ControlResponse(ok: true, pinholes: (0..<40_000).map { samplePinhole($0) })
-        let start = ControlServer.monotonicMs()
-        var answered = false
-        drive(server, rounds: 5, handler: { _, _ in answered = true; return huge }, until: { answered })
-        let elapsed = ControlServer.monotonicMs() - start
-        XCTAssertTrue(answered)
-        XCTAssertLessThan(elapsed, 2000, "the write gives up within its budget")
-        XCTAssertEqual(server.fileDescriptors.count, 1, "the non-reading client was dropped")
+        try withServerAndClient { server, client in
+            var small = Int32(4096)
+            setsockopt(client, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+            sendAll(client, Array(#"{"command":"list"}"#.utf8) + [0x0a])
+            let huge = ControlResponse(ok: true, pinholes: (0..<40_000).map { samplePinhole($0) })
+            let start = ControlServer.monotonicMs()
+            var answered = false
+            drive(server, rounds: 5, handler: { _, _ in answered = true; return huge }, until: { answered })
+            let elapsed = ControlServer.monotonicMs() - start
+            XCTAssertTrue(answered)
+            XCTAssertLessThan(elapsed, 2000, "the write gives up within its budget")
+            XCTAssertEqual(server.fileDescriptors.count, 1, "the non-reading client was dropped")
+        }
     }
 
     func testManyClientsAreCapped() throws {

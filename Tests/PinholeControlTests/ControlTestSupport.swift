@@ -80,3 +80,15 @@ func samplePinhole(_ n: Int, family: IPFamily = .ipv4) -> PinholeInfo {
                        session: .init(client: client, client_port: 40000, server: server, server_port: 21),
                        created: "2026-01-01T00:00:00Z", expires_in: 29.5)
 }
+
+/// A control server on a fresh socket (`socket`, below a new temporary
+/// directory) and one client connected to it, both closed when `body` returns.
+func withServerAndClient(socket: String = "c.sock", _ body: (ControlServer, Int32) throws -> Void) throws {
+    let dir = TempDirectory()
+    let path = dir.path + "/" + socket
+    let server = try ControlServer(path: path, group: nil)
+    defer { server.close() }
+    let client = connectClient(path)
+    defer { close(client) }
+    try withExtendedLifetime(dir) { try body(server, client) }
+}

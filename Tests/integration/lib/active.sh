@@ -12,23 +12,7 @@ client_port_range() {
 # write_active_policy FILE [PINHOLE_TIMEOUT] [PASSIVE]: service "lab" with active on
 # (passive off unless PASSIVE is true), data_ports = the lab range, enforce: true.
 write_active_policy() {
-    local file="$1" timeout="${2:-30s}" passive="${3:-false}"
-    cat >"${file}" <<EOF
-table: pinhole
-nflog_group: 2121
-socket: ${LAB_DIR}/control.sock
-
-services:
-  - name: lab
-    servers: [${SERVER4}, "${SERVER6}"]
-    clients: [any]
-    control_port: 21
-    passive: ${passive}
-    active: true
-    data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
-    pinhole_timeout: ${timeout}
-    enforce: true
-EOF
+    write_policy "$1" "${2:-30s}" "${3:-false}" true
 }
 
 # curl_active FAMILY PATH OUT [CURL OPTIONS...]: curl in active mode (-P -: the

@@ -301,9 +301,10 @@ start_pyftpdlib() {
 
 # ---------------------------------------------------------------- pinholed
 
-# write_policy FILE [PINHOLE_TIMEOUT]: the lab's standard policy (service "lab").
+# write_policy FILE [PINHOLE_TIMEOUT [PASSIVE ACTIVE]]: the lab's standard policy
+# (service "lab", passive only unless told; data_ports = the lab range, enforce on).
 write_policy() {
-    local file="$1" timeout="${2:-30s}"
+    local file="$1" timeout="${2:-30s}" passive="${3:-true}" active="${4:-false}"
     cat >"${file}" <<EOF
 table: pinhole
 nflog_group: 2121
@@ -314,8 +315,8 @@ services:
     servers: [${SERVER4}, "${SERVER6}"]
     clients: [any]
     control_port: 21
-    passive: true
-    active: false
+    passive: ${passive}
+    active: ${active}
     data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
     pinhole_timeout: ${timeout}
     enforce: true
