@@ -24,13 +24,7 @@ curl_active() {
 }
 
 # lftp_active_get FAMILY PATH OUT: lftp with passive mode off (PORT on IPv4, EPRT on IPv6).
-lftp_active_get() {
-    local family="$1" path="$2" out="$3" host="${SERVER4}"
-    [[ "${family}" == v6 ]] && host="[${SERVER6}]"
-    in_client timeout 30 lftp -c "set net:timeout 5; set net:max-retries 1; set net:reconnect-interval-base 1; \
-set ftp:ssl-allow no; set ftp:passive-mode off; set xfer:clobber on; \
-open ftp://${host}; get ${path} -o ${out}"
-}
+lftp_active_get() { lftp_get "$1" "$2" "$3" off; }
 
 # active_get FAMILY CLIENT FILE: big.bin by one active-mode client.
 active_get() {

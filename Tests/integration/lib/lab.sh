@@ -457,12 +457,13 @@ curl_get() {
     in_client curl -sS -g --connect-timeout 5 --max-time 20 "$@" -o "${out}" "$(ftp_url "${family}" "${path}")"
 }
 
-# lftp_get FAMILY PATH OUT: download with lftp (PASV on IPv4, EPSV on IPv6).
+# lftp_get FAMILY PATH OUT [PASSIVE]: download with lftp: PASV on IPv4, EPSV on
+# IPv6; with PASSIVE=off, PORT and EPRT.
 lftp_get() {
-    local family="$1" path="$2" out="$3" host="${SERVER4}"
+    local family="$1" path="$2" out="$3" passive="${4:-true}" host="${SERVER4}"
     [[ "${family}" == v6 ]] && host="[${SERVER6}]"
     in_client timeout 30 lftp -c "set net:timeout 5; set net:max-retries 1; set net:reconnect-interval-base 1; \
-set ftp:ssl-allow no; set ftp:passive-mode true; set xfer:clobber on; \
+set ftp:ssl-allow no; set ftp:passive-mode ${passive}; set xfer:clobber on; \
 open ftp://${host}; get ${path} -o ${out}"
 }
 
