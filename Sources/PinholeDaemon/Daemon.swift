@@ -5,8 +5,9 @@ import PinholeCore
 import PinholeNetfilter
 
 /// pinholed: one thread owns all state. It polls the NFLOG, conntrack and
-/// control sockets, a signal pipe and a timer; feeds the inspector; and after
-/// every round makes the kernel sets match the inspector (one batch).
+/// control sockets, a signal pipe and a timer (spinning briefly after each
+/// event, see SpinWindow); feeds the inspector; and after every round makes the
+/// kernel sets match the inspector (one batch).
 public final class Daemon {
     let options: DaemonOptions
     let logger: Logger
@@ -29,6 +30,7 @@ public final class Daemon {
     var signals: SignalPipe!
     var running = true
     var lastTableCheck: Instant
+    var spin: SpinWindow
 
     /// Everything up to `ready`. Throws for anything that should stop start-up.
     public init(options: DaemonOptions, policy loaded: LoadedPolicy) throws(DaemonError) {
@@ -42,6 +44,7 @@ public final class Daemon {
         inspector = Inspector(policy: loaded.policy)
         startedAt = SystemClock.now()
         lastTableCheck = startedAt
+        spin = SpinWindow(limitMicroseconds: options.busyPollMicroseconds)
         let policy = loaded.policy
         do {
             installer = try RulesetInstaller()
@@ -104,7 +107,7 @@ public final class Daemon {
         if let queue { add(queue.fileDescriptor) }
         let controlFDs = control.fileDescriptors
         for fd in controlFDs { add(fd) }
-        let n = poll(&fds, nfds_t(fds.count), pollTimeoutMs())
+        let n = waitForEvents(&fds)
         if n < 0, errno != EINTR {
             logger.error("poll failed", metadata: ["error": "\(String(cString: strerror(errno)))"])
             return
@@ -131,6 +134,25 @@ public final class Daemon {
         reconcile()  // everything else this round changed: released SYNs, closes, expiries, flushes
         events.flush()
         checkTable(now: now)
+    }
+
+    /// poll(2) the sockets: spin first (timeout 0) for the spin window, then
+    /// sleep until an event or the next deadline. Every wait teaches the window.
+    private func waitForEvents(_ fds: inout [pollfd]) -> Int32 {
+        let start = SystemClock.now().nanoseconds
+        var n: Int32 = 0
+        if spin.nanoseconds > 0 {
+            let until = start + spin.nanoseconds
+            // Yield between polls: the spin must not keep anything else that
+            // is runnable here (on a small box, often the endpoints) off the CPU.
+            repeat {
+                n = poll(&fds, nfds_t(fds.count), 0)
+                if n == 0 { sched_yield() }
+            } while n == 0 && SystemClock.now().nanoseconds < until
+        }
+        if n == 0 { n = poll(&fds, nfds_t(fds.count), pollTimeoutMs()) }
+        spin.record(waited: SystemClock.now().nanoseconds - start)
+        return n
     }
 
     /// Wake for the next expiry or held-SYN deadline, and at least every

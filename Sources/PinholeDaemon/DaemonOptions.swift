@@ -6,13 +6,18 @@ public struct DaemonOptions: Sendable {
     /// Overrides the policy's `socket`.
     public var socketPath: String?
     public var logLevel: Logger.Level
+    /// The event loop's longest busy-poll (see SpinWindow); 0 turns it off.
+    public var busyPollMicroseconds: UInt32
+    public static let defaultBusyPollMicroseconds: UInt32 = 150
     /// Debug only: wait this long before committing pinholes (tests the race guard).
     public var debugCommitDelayMs: UInt32
 
-    public init(policyPath: String, socketPath: String?, logLevel: Logger.Level, debugCommitDelayMs: UInt32 = 0) {
+    public init(policyPath: String, socketPath: String?, logLevel: Logger.Level,
+                busyPollMicroseconds: UInt32 = DaemonOptions.defaultBusyPollMicroseconds, debugCommitDelayMs: UInt32 = 0) {
         self.policyPath = policyPath
         self.socketPath = socketPath
         self.logLevel = logLevel
+        self.busyPollMicroseconds = busyPollMicroseconds
         self.debugCommitDelayMs = debugCommitDelayMs
     }
 }

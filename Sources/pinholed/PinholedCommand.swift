@@ -32,11 +32,17 @@ struct PinholedCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the nft script for the policy's table and exit.")
     var printRuleset = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Longest busy-poll after an event before sleeping, in microseconds (0: never spin).",
+        valueName: "US"))
+    var busyPollUs: UInt32 = DaemonOptions.defaultBusyPollMicroseconds
+
     @Option(name: .long, help: ArgumentHelp("Debug only: delay every pinhole commit (tests the race guard).",
                                             visibility: .hidden))
     var debugCommitDelayMs: UInt32 = 0
 
     func validate() throws {
+        guard busyPollUs <= 10_000 else { throw ValidationError("--busy-poll-us must be at most 10000") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
         }
@@ -57,7 +63,7 @@ struct PinholedCommand: ParsableCommand {
             return
         }
         let options = DaemonOptions(policyPath: policy, socketPath: socket, logLevel: Logger.Level(rawValue: logLevel)!,
-                                    debugCommitDelayMs: debugCommitDelayMs)
+                                    busyPollMicroseconds: busyPollUs, debugCommitDelayMs: debugCommitDelayMs)
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, policy: loaded)

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Counters the benchmark reads before and after each workload. Sourced by bench/run
-# after Tests/integration/lib/lab.sh (uses in_client and PINHOLED_PID).
+# after Tests/integration/lib/lab.sh (uses in_client, PINHOLED_PID and lab.sh's pinholed_cpu_ticks).
 
 # client_syn_retrans: TcpExt TCPSynRetrans of the client namespace (SYNs the
 # client's kernel had to send again: the first one got no answer). Read straight
@@ -13,17 +13,6 @@ client_syn_retrans() {
         $1 == "TcpExt:" && named { if ("TCPSynRetrans" in col) print $(col["TCPSynRetrans"]); found = 1 }
         END { if (!found || !("TCPSynRetrans" in col)) exit 1 }
     ' /proc/net/netstat
-}
-
-# pinholed_cpu_ticks: utime + stime of pinholed (all its threads), in clock ticks.
-# An empty PINHOLED_PID (the kernel phase) reads as 0.
-pinholed_cpu_ticks() {
-    if [[ -z "${PINHOLED_PID}" ]]; then
-        echo 0
-        return
-    fi
-    # Fields after the ")" that ends the command name: utime and stime are 12 and 13.
-    sed 's/^.*) //' "/proc/${PINHOLED_PID}/stat" | awk '{ print $12 + $13 }'
 }
 
 # pinholed_status_kb KEY: a kB figure from /proc/PID/status (VmHWM, VmRSS).

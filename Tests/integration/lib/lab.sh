@@ -365,6 +365,17 @@ start_pinholed() {
     lab_log "pinholed ready (pid ${PINHOLED_PID}, socket ${PINHOLED_SOCKET})"
 }
 
+# pinholed_cpu_ticks: utime + stime of pinholed (all its threads), in clock ticks.
+# An empty PINHOLED_PID (the kernel phase) reads as 0.
+pinholed_cpu_ticks() {
+    if [[ -z "${PINHOLED_PID}" ]]; then
+        echo 0
+        return
+    fi
+    # Fields after the ")" that ends the command name: utime and stime are 12 and 13.
+    sed 's/^.*) //' "/proc/${PINHOLED_PID}/stat" | awk '{ print $12 + $13 }'
+}
+
 # stop_pinholed: SIGTERM, bounded wait, exit code must be 0.
 stop_pinholed() {
     [[ -n "${PINHOLED_PID}" ]] || fail "stop_pinholed: pinholed is not running"
