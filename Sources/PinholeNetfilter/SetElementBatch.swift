@@ -74,7 +74,10 @@ struct SetElementBatch {
     static let maxElementsPerMessage = 1000
 
     private(set) var bytes: [UInt8] = []
-    private(set) var messages: [UInt32: MessageInfo] = [:]
+    /// Each element message's kind, set and bytes; described only if the
+    /// kernel reports an error (reading a message back costs more than
+    /// building it, and this is on the path of every pinhole).
+    private var sent: [UInt32: (kind: UInt16, location: SetLocation, range: Range<Int>)] = [:]
     /// Sequence numbers of the messages that ask for an ACK, in order.
     private(set) var ackedSequences: [UInt32] = []
     let beginSequence: UInt32
@@ -151,7 +154,13 @@ struct SetElementBatch {
             return nlh
         }
         ackedSequences.append(sequence)
-        messages[sequence] = Self.describe(message: bytes[messageStart...], kind: kind, location: location)
+        sent[sequence] = (kind, location, messageStart..<bytes.count)
+    }
+
+    /// What the message with this sequence number carried.
+    func info(of sequence: UInt32) -> MessageInfo? {
+        guard let m = sent[sequence] else { return nil }
+        return Self.describe(message: bytes[m.range], kind: m.kind, location: m.location)
     }
 
     /// Reads back the message we built: where each element and the set name sit.
@@ -175,9 +184,9 @@ struct SetElementBatch {
     /// Names what a kernel error on `sequence` (at `offset`, if extended ACK gave one) was about.
     func context(ofError sequence: UInt32, offset: Int?) -> (operation: String, context: String) {
         if sequence == beginSequence || sequence == endSequence {
-            return ("commit set element batch", "\(messages.count) message(s)")
+            return ("commit set element batch", "\(sent.count) message(s)")
         }
-        guard let info = messages[sequence] else { return ("set element batch", "unknown sequence \(sequence)") }
+        guard let info = info(of: sequence) else { return ("set element batch", "unknown sequence \(sequence)") }
         let set = "set \(info.location)"
         if let offset {
             if let e = info.elements.first(where: { $0.range.contains(offset) }) {

@@ -97,7 +97,7 @@ final class SetElementBatchTests: XCTestCase {
         let a = ElementChange(location: set4, key: key("198.51.100.2", "198.51.100.1", 2000), timeoutMs: 10)
         let b = ElementChange(location: set4, key: key("198.51.100.7", "198.51.100.1", 3000), timeoutMs: 10)
         let batch = try SetElementBatch(adds: [a, b], deletes: [], firstSequence: 50)
-        let info = try XCTUnwrap(batch.messages[51])
+        let info = try XCTUnwrap(batch.info(of: 51))
         XCTAssertEqual(info.elements.map(\.key), [a.key, b.key])
         let second = info.elements[1].range.lowerBound
         XCTAssertEqual(batch.context(ofError: 51, offset: second).context, "set inet t s4, element 198.51.100.7 . 198.51.100.1 . 3000")
