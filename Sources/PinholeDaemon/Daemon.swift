@@ -138,10 +138,13 @@ public final class Daemon {
 
     /// poll(2) the sockets: spin first (timeout 0) for the spin window, then
     /// sleep until an event or the next deadline. Every wait teaches the window.
+    /// No spin while no control session is open: the next event is then a new
+    /// connection, which nothing here predicts (in a curl loop, the next
+    /// client's start-up), and spinning for it only burns CPU.
     private func waitForEvents(_ fds: inout [pollfd]) -> Int32 {
         let start = SystemClock.now().nanoseconds
         var n: Int32 = 0
-        if spin.nanoseconds > 0 {
+        if spin.nanoseconds > 0, inspector.sessionCount > 0 {
             let until = start + spin.nanoseconds
             // Yield between polls: the spin must not keep anything else that
             // is runnable here (on a small box, often the endpoints) off the CPU.
