@@ -23,6 +23,15 @@ struct FTPConversation {
                          destinationPort: key.clientPort, sequence: seq, flags: flags, payload: bytes)
     }
 
+    /// An inspector running `policy` and a conversation past its handshake:
+    /// how most inspector tests start.
+    static func started(_ policy: Policy = TestPolicy.make()) -> (Inspector, FTPConversation) {
+        var i = Inspector(policy: policy)
+        var c = FTPConversation()
+        _ = c.handshake(&i)
+        return (i, c)
+    }
+
     /// SYN/ACK from the server and the client's handshake ACK: a fresh session.
     mutating func handshake(_ i: inout Inspector) -> [InspectorEvent] {
         var ev = i.handle(segment: segment(fromClient: false, seq: serverSeq, flags: [.syn, .ack], []), now: now)

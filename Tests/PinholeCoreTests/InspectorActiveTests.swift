@@ -3,9 +3,7 @@ import XCTest
 
 final class InspectorActiveTests: XCTestCase {
     func testPORTOpensServerToClientPinhole() {
-        var i = Inspector(policy: TestPolicy.make(active: true))
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(TestPolicy.make(active: true))
         let ev = c.client(&i, "PORT 198,51,100,2,195,80\r\n")
         XCTAssertEqual(ev.opened.map(\.key), [PinholeKey(initiator: c.key.server, responder: c.key.client, port: 50_000)])
         XCTAssertEqual(ev.opened.first?.mode, .active)
@@ -23,9 +21,7 @@ final class InspectorActiveTests: XCTestCase {
     }
 
     func testFTPBounceIsRefused() {
-        var i = Inspector(policy: TestPolicy.make(active: true))
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(TestPolicy.make(active: true))
         XCTAssertEqual(c.client(&i, "PORT 203,0,113,99,195,80\r\n").refusals, [.addressMismatch])
         XCTAssertEqual(c.client(&i, "EPRT |1|203.0.113.99|50000|\r\n").refusals, [.addressMismatch])
         XCTAssertEqual(c.client(&i, "PORT 198,51,100,2,0,25\r\n").refusals, [.privilegedPort])
@@ -33,25 +29,19 @@ final class InspectorActiveTests: XCTestCase {
     }
 
     func testServerRejectingPORTClosesItsPinhole() {
-        var i = Inspector(policy: TestPolicy.make(active: true))
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(TestPolicy.make(active: true))
         _ = c.client(&i, "PORT 198,51,100,2,195,80\r\n")
         XCTAssertEqual(c.server(&i, "500 Illegal PORT command.\r\n").closeReasons, [.rejectedByServer])
         XCTAssertTrue(i.pinholes.isEmpty)
     }
 
     func testActiveOffRefusesPORT() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         XCTAssertEqual(c.client(&i, "PORT 198,51,100,2,195,80\r\n").refusals, [.modeDisabled])
     }
 
     func testActiveDataConnectionMarksUsed() {
-        var i = Inspector(policy: TestPolicy.make(active: true))
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(TestPolicy.make(active: true))
         _ = c.client(&i, "PORT 198,51,100,2,195,80\r\n")
         let ev = i.handle(conntrack: ConntrackEvent(kind: .new, source: c.key.server, destination: c.key.client,
                                                     sourcePort: 20, destinationPort: 50_000, tcpState: .synSent), now: c.now)

@@ -6,9 +6,7 @@ import XCTest
 final class InspectorHardeningTests: XCTestCase {
     /// A session that already holds one good pinhole (port 50000).
     func sessionWithOnePinhole(_ policy: Policy = TestPolicy.make()) -> (Inspector, FTPConversation) {
-        var i = Inspector(policy: policy)
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(policy)
         _ = c.client(&i, "PASV\r\n")
         XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
         return (i, c)
@@ -126,18 +124,14 @@ final class InspectorHardeningTests: XCTestCase {
         let refused = o.server(&outsider, "227 Entering Passive Mode (203,0,113,10,195,90).\r\n")
         XCTAssertEqual(refused.opened.count, 0)
         XCTAssertEqual(refused.refusals, [.clientNotAllowed])
-        var i = Inspector(policy: TestPolicy.make(passive: false, active: true))
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(TestPolicy.make(passive: false, active: true))
         _ = c.client(&i, "PASV\r\n")
         let ev = c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,90).\r\n")
         XCTAssertEqual(ev.refusals, [.modeDisabled])
     }
 
     func testPerSessionLimitClosesTheOldest() {
-        var i = Inspector(policy: TestPolicy.make(perSession: 2))
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(TestPolicy.make(perSession: 2))
         var opened: [UInt16] = []
         var closed: [PinholeCloseReason] = []
         for p2 in 80..<84 {
@@ -192,9 +186,7 @@ final class InspectorHardeningTests: XCTestCase {
                          "203,0,113,10,", "198,51,100,9,", "195,80).\r\n", "229 (|||", "50001|)\r\n", "\r\n", "227-",
                          "\u{0}", "(|||80|)\r\n", "EPRT |1|198.51.100.2|50003|\r\n", "EPRT |2|2001:db8::1|50004|\r\n"]
         for _ in 0..<3_000 {
-            var i = Inspector(policy: TestPolicy.make(active: true))
-            var c = FTPConversation()
-            _ = c.handshake(&i)
+            var (i, c) = FTPConversation.started(TestPolicy.make(active: true))
             for _ in 0..<8 {
                 let text = fragments[Int(rng.next() % UInt64(fragments.count))]
                 let ev = rng.next() % 2 == 0 ? c.client(&i, text) : c.server(&i, text)

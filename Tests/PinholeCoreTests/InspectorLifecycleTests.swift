@@ -127,9 +127,7 @@ final class InspectorLostCopiesTests: XCTestCase {
     /// After lost NFLOG copies a stream has a hole; the session must resync at
     /// the next line start instead of stalling or pairing a lost PASV.
     func testRestartStreamsResynchronizesAtTheNextLine() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.client(&i, "PASV\r\n")
         XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
         _ = c.client(&i, "PASV\r\n")

@@ -5,9 +5,7 @@ final class InspectorPassiveTests: XCTestCase {
     let reply227 = "227 Entering Passive Mode (203,0,113,10,195,80).\r\n"  // port 50000
 
     func testPASVOpensExactlyTheNegotiatedPinhole() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.server(&i, "220 ready\r\n")
         _ = c.client(&i, "USER anonymous\r\n")
         _ = c.server(&i, "331 ok\r\n")
@@ -25,9 +23,7 @@ final class InspectorPassiveTests: XCTestCase {
     }
 
     func testLowerCasePyftpdlibReplyAndCaseInsensitiveCommand() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.client(&i, "pasv\r\n")
         let ev = c.server(&i, "227 Entering passive mode (203,0,113,10,195,81).\r\n")
         XCTAssertEqual(ev.opened.map(\.key.port), [50_001])
@@ -48,9 +44,7 @@ final class InspectorPassiveTests: XCTestCase {
         let full = Array(reply227.utf8)
         for cut in 1..<full.count {
             for second in [cut + 1, cut + 3] where second < full.count {
-                var i = Inspector(policy: TestPolicy.make())
-                var c = FTPConversation()
-                _ = c.handshake(&i)
+                var (i, c) = FTPConversation.started()
                 _ = c.client(&i, "PA", cuts: [])
                 _ = c.client(&i, "SV\r\n")
                 let ev = c.server(&i, reply227, cuts: [cut, second])
@@ -60,9 +54,7 @@ final class InspectorPassiveTests: XCTestCase {
     }
 
     func testRetransmittedAndOutOfOrderSegmentsGiveOnePinhole() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.client(&i, "PASV\r\n")
         let bytes = Array(reply227.utf8)
         let base = c.serverSeq
@@ -76,9 +68,7 @@ final class InspectorPassiveTests: XCTestCase {
     }
 
     func testPinholeClosesWhenUsedExpiredOrSessionEnds() {
-        var i = Inspector(policy: TestPolicy.make(timeoutMs: 2_000))
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started(TestPolicy.make(timeoutMs: 2_000))
         _ = c.client(&i, "PASV\r\n")
         let p = c.server(&i, reply227).opened[0]
         // Used: conntrack reports the data connection NEW.
@@ -106,9 +96,7 @@ final class InspectorPassiveTests: XCTestCase {
     }
 
     func testConntrackLeavingEstablishedClosesTheSession() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.client(&i, "PASV\r\n")
         _ = c.server(&i, reply227)
         let k = c.key
@@ -123,9 +111,7 @@ final class InspectorPassiveTests: XCTestCase {
     }
 
     func testRSTClosesTheSession() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.client(&i, "PASV\r\n")
         _ = c.server(&i, reply227)
         let ev = i.handle(segment: c.segment(fromClient: true, seq: c.clientSeq, flags: [.rst], []), now: c.now)
@@ -133,9 +119,7 @@ final class InspectorPassiveTests: XCTestCase {
     }
 
     func testPipelinedCommandsMatchRepliesInOrder() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.server(&i, "220 hi\r\n")  // greeting: no command pending, harmless
         _ = c.client(&i, "TYPE I\r\nPASV\r\n")
         let ev = c.server(&i, "200 Switching to Binary mode.\r\n" + reply227)
@@ -155,9 +139,7 @@ final class InspectorPassiveTests: XCTestCase {
 
 final class InspectorCloseTests: XCTestCase {
     func testTrailingSegmentsAfterCloseDoNotReopenTheSession() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         _ = c.client(&i, "QUIT\r\n")
         _ = c.server(&i, "221 bye\r\n")
         _ = c.fin(&i, fromClient: false)
@@ -221,9 +203,7 @@ final class InspectorPortReuseTests: XCTestCase {
     }
 
     func testARetransmittedSYNACKKeepsTheSession() {
-        var i = Inspector(policy: TestPolicy.make())
-        var c = FTPConversation()
-        _ = c.handshake(&i)
+        var (i, c) = FTPConversation.started()
         let again = i.handle(segment: c.segment(fromClient: false, seq: c.serverSeq &- 1, flags: [.syn, .ack], []), now: c.now)
         XCTAssertTrue(again.isEmpty, "same ISN: a retransmission, not a new connection")
         _ = c.client(&i, "PASV\r\n")
