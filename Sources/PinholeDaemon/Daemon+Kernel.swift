@@ -7,6 +7,8 @@ import PinholeNetfilter
 extension Daemon {
     /// Makes the sets match the inspector: one batch, all ACKs checked. On a
     /// failure the belief is rebuilt from a dump and the diff retried once.
+    /// A batch that adds answers the queue between the commit and its ACKs: a
+    /// SYN that queued while the kernel committed its pinhole goes at once.
     func reconcile() {
         for attempt in 0..<2 {
             let now = SystemClock.now()
@@ -20,7 +22,7 @@ extension Daemon {
             }
             let deletes = plan.deletes.map { ElementChange(location: policy.pinholeSet($0.family), key: $0) }
             do {
-                try writer.apply(adds: adds, deletes: deletes)
+                try writer.apply(adds: adds, deletes: deletes, afterSend: adds.isEmpty ? nil : answerQueue)
                 reconciler.committed(plan)
                 return
             } catch {

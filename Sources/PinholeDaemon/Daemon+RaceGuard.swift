@@ -35,14 +35,22 @@ extension Daemon {
     /// Queued SYNs whose pinhole the inspector has are accepted at once; the
     /// rest wait while we read NFLOG, and `decideHeldSyns` answers them.
     func readQueue() {
-        guard let queue else { return }
         let heldBefore = heldSyns.count
+        answerQueue()
+        if heldSyns.count > heldBefore { readNflog() }
+    }
+
+    /// The verdicts the inspector can give now, without reading anything
+    /// else: safe in the middle of a commit (see `reconcile`), and called
+    /// wherever a SYN may have queued for a pinhole the inspector just opened.
+    /// A held SYN's wait is the client's wait.
+    func answerQueue() {
+        guard let queue else { return }
         do {
             _ = try queue.drain { packet in self.verdict(for: packet) }
         } catch {
             logger.error("nfqueue read failed", metadata: ["error": "\(error)"])
         }
-        if heldSyns.count > heldBefore { readNflog() }
     }
 
     /// Accepts the SYN and uses up its pinhole if the inspector has one.

@@ -114,13 +114,16 @@ public final class Daemon {
         }
         let ready = fds.filter { $0.revents != 0 }.map(\.fd)  // a handful: no Set to hash
         if ready.contains(signals.readFD) { handleSignals() }
-        // The packet path first: a client may be connecting right now. Commit
-        // new pinholes (a SYN that finds its element never waits for us), then
-        // answer queued SYNs from the inspector, and only then read conntrack,
-        // whose events never open anything. Log lines go last. (A SYN queued
-        // while we worked makes the next poll return at once.)
+        // The packet path first: a client may be connecting right now. Answer
+        // SYNs that already queued for the pinholes these copies opened, commit
+        // the rest (a SYN that finds its element never waits for us; `reconcile`
+        // answers those that queued during the commit), then the queue, and
+        // only then read conntrack, whose events never open anything. Log lines
+        // go last. (A SYN queued while we worked makes the next poll return at once.)
         if ready.contains(nflog.fileDescriptor) {
+            let opened = inspector.counters.pinholesOpened
             readNflog()
+            if inspector.counters.pinholesOpened != opened { answerQueue() }
             reconcile()
         }
         if let queue, ready.contains(queue.fileDescriptor) { readQueue() }

@@ -41,11 +41,16 @@ public final class SetElementWriter {
     /// (NFT_MSG_DESTROYSETELEM: idempotent) then all `adds` (NFT_MSG_NEWSETELEM,
     /// NLM_F_CREATE: re-adding refreshes the timeout). All or nothing: on error
     /// nothing is committed and the error names the element, set and table.
-    public func apply(adds: [ElementChange], deletes: [ElementChange]) throws(NetfilterError) {
+    /// `afterSend` runs once the kernel has processed the batch (sendto on
+    /// netlink returns after that) and before its ACKs are read; it must not
+    /// use this writer.
+    public func apply(adds: [ElementChange], deletes: [ElementChange],
+                      afterSend: (() -> Void)? = nil) throws(NetfilterError) {
         if adds.isEmpty && deletes.isEmpty { return }
         let batch = try SetElementBatch(adds: adds, deletes: deletes, firstSequence: socket.nextSequence())
         socket.sequence = batch.endSequence
         try socket.send(batch.bytes, operation: "send set element batch")
+        afterSend?()
         try readAcks(of: batch)
     }
 
