@@ -114,25 +114,31 @@ struct SetElementBatch {
     }
 
     /// Groups changes by set, keeping the first-seen order of sets and elements.
+    /// A linear scan: a batch touches one set per family, and this runs on the
+    /// path of every pinhole, where a dictionary's hashing costs more.
     private static func grouped(_ changes: [ElementChange]) -> [(SetLocation, [ElementChange])] {
-        var order: [SetLocation] = []
-        var bySet: [SetLocation: [ElementChange]] = [:]
+        var groups: [(SetLocation, [ElementChange])] = []
         for c in changes {
-            if bySet[c.location] == nil { order.append(c.location) }
-            bySet[c.location, default: []].append(c)
+            if let i = groups.firstIndex(where: { $0.0 == c.location }) {
+                groups[i].1.append(c)
+            } else {
+                groups.append((c.location, [c]))
+            }
         }
-        return order.map { ($0, bySet[$0]!) }
+        return groups
     }
 
-    /// Runs a libnftnl builder on a scratch buffer and appends the message it wrote.
+    /// Runs a libnftnl builder at the end of `bytes` (zeroed room for
+    /// `maxBytes`), then trims the room to the message it wrote.
     private mutating func appendRaw(maxBytes: Int, _ build: (UnsafeMutablePointer<CChar>) -> UnsafeMutablePointer<nlmsghdr>?) {
-        var scratch = [UInt8](repeating: 0, count: maxBytes)
-        let len = scratch.withUnsafeMutableBytes { raw -> Int in
-            let nlh = build(raw.baseAddress!.assumingMemoryBound(to: CChar.self))!
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: maxBytes))
+        let len = bytes.withUnsafeMutableBytes { raw -> Int in
+            let nlh = build((raw.baseAddress! + start).assumingMemoryBound(to: CChar.self))!
             return Int(nlh.pointee.nlmsg_len)
         }
         precondition(len <= maxBytes, "netlink message overran its buffer")
-        bytes += scratch[0..<netlinkAlign(len)]
+        bytes.removeLast(maxBytes - netlinkAlign(len))
     }
 
     private mutating func appendElementMessage(kind: UInt16, family: UInt16, location: SetLocation,
