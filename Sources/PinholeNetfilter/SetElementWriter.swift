@@ -41,9 +41,9 @@ public final class SetElementWriter {
     /// (NFT_MSG_DESTROYSETELEM: idempotent) then all `adds` (NFT_MSG_NEWSETELEM,
     /// NLM_F_CREATE: re-adding refreshes the timeout). All or nothing: on error
     /// nothing is committed and the error names the element, set and table.
-    /// `afterSend` runs once the kernel has processed the batch (sendto on
-    /// netlink returns after that) and before its ACKs are read; it must not
-    /// use this writer.
+    /// `afterSend` runs once the kernel has processed the batch, committed or
+    /// refused (sendto on netlink returns after that), and before its ACKs are
+    /// read, which say which; it must not use this writer.
     public func apply(adds: [ElementChange], deletes: [ElementChange],
                       afterSend: (() -> Void)? = nil) throws(NetfilterError) {
         if adds.isEmpty && deletes.isEmpty { return }

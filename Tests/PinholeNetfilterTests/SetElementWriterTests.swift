@@ -121,4 +121,34 @@ final class SetElementWriterTests: XCTestCase {
             XCTAssertFalse(nft.tableExists(family: "inet", name: Self.table), "a failed script changes nothing")
         }
     }
+
+    /// The race guard answers queued SYNs from `afterSend`, before the ACKs
+    /// are read: by then the kernel has processed the whole batch, committed
+    /// or refused, as another socket's dump shows.
+    func testAfterSendRunsOnceAfterTheKernelProcessedTheBatch() throws {
+        try NamespaceFixture.skipUnlessRoot()
+        try NamespaceFixture.run { _ in
+            try RulesetInstaller().run(Self.script)
+            let writer = try SetElementWriter()
+            let observer = try SetElementWriter()
+            let s4 = SetLocation(family: "inet", table: Self.table, set: "pinholes4")
+            let k1 = Self.key("198.51.100.2", "198.51.100.1", 50_000)
+
+            var seen: [[PinholeKey]] = []
+            try writer.apply(adds: [ElementChange(location: s4, key: k1, timeoutMs: 30_000)], deletes: []) {
+                seen.append((try? observer.elements(of: s4, keyFamily: .ipv4).map(\.key)) ?? [])
+            }
+            XCTAssertEqual(seen, [[k1]], "afterSend ran once, with the element already committed")
+
+            // A refused batch (no such set): the hook still runs, once, and nothing was committed.
+            let missing = SetLocation(family: "inet", table: Self.table, set: "nosuchset")
+            let k2 = Self.key("198.51.100.3", "198.51.100.1", 50_001)
+            var calls = 0
+            XCTAssertThrowsError(try writer.apply(adds: [ElementChange(location: s4, key: k2, timeoutMs: 1000),
+                                                         ElementChange(location: missing, key: k2, timeoutMs: 1000)],
+                                                  deletes: []) { calls += 1 })
+            XCTAssertEqual(calls, 1)
+            XCTAssertEqual(try observer.elements(of: s4, keyFamily: .ipv4).map(\.key), [k1])
+        }
+    }
 }
