@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# What bench/run and bench/syn-hold share: the binaries they measure and the
-# policy pinholed runs. Sourced before Tests/integration/lib/lab.sh; needs `repo`.
+# What bench/run and bench/syn-hold share: the binaries they measure, the
+# policy pinholed runs, and the copy baseline. Sourced before Tests/integration/lib/lab.sh; needs `repo`.
 
 # The range pinholed guards: the kernel helper's drop rule covers the same
 # ports, so both drop exactly the same unexpected connections.
@@ -39,4 +39,25 @@ services:
     pinhole_timeout: 30s
     enforce: $2
 POLICY
+}
+
+# The copy baseline: the kernel helper does the work (the caller brings it up),
+# plus pinholed's own copy rules for POLICY (from `pinholed --print-ruleset`, in
+# a table of their own) and a listener that only reads the copies (tcpdump to
+# /dev/null). It prices what NFLOG costs the packets before pinholed does
+# anything with a copy. Needs lab.sh and tcpdump.
+copy_table=pinhole_copies
+copies_up() {
+    "${PINHOLED}" --print-ruleset --policy "$1" |
+        grep -E '^(add table|(add|flush) chain inet pinhole (tap_|copy)|add rule inet pinhole (tap_|copy))' |
+        sed -E "s/ inet pinhole( |\$)/ inet ${copy_table}\1/" | in_firewall nft -f -
+    lab_spawn /dev/null "${NS_F}" tcpdump -i nflog:2121 -w /dev/null
+    copy_listener="${LAB_LAST_PID}"
+    wait_until 50 in_firewall sh -c 'grep -q . /proc/net/netfilter/nfnetlink_log' ||
+        fail "bench: the copy listener did not bind NFLOG group 2121"
+}
+copies_down() {
+    kill "${copy_listener}" 2>/dev/null || true
+    wait "${copy_listener}" 2>/dev/null || true
+    in_firewall nft delete table inet "${copy_table}"
 }

@@ -4,6 +4,7 @@ SYN's time inside the firewall (captured arriving, then leaving).
 
 Usage: syn_hold.py LAB_DIR [PHASE=HELD ...]
 """
+import glob
 import re
 import subprocess
 import sys
@@ -47,8 +48,12 @@ def analyse(pcap):
 def main():
     lab, held = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
     print(f"{'':12} {'SYNs':>6} {'client turnaround, median':>27} {'SYN inside the firewall: median':>33} {'p10':>6} {'p90':>6} {'held':>6}")
-    for phase in ("kernel", "pinholed", "unguarded"):
-        turnaround, inside = analyse(f"{lab}/{phase}.pcap")
+    for phase in ("kernel", "copies", "pinholed", "unguarded"):
+        turnaround, inside = [], []
+        for pcap in sorted(glob.glob(f"{lab}/{phase}.r*.pcap")):
+            t, i = analyse(pcap)
+            turnaround += t
+            inside += i
         if not inside:
             print(f"{phase:12} no data SYNs captured")
             continue

@@ -7,12 +7,13 @@ count (a reply split over two packets, say, changes the order).
 Usage: timeline.py LAB_DIR
 """
 import collections
+import glob
 import re
 import statistics
 import subprocess
 import sys
 
-PHASES = ("kernel", "pinholed", "unguarded")
+PHASES = ("kernel", "copies", "pinholed", "unguarded")
 PACKET = re.compile(r"^(\d+\.\d+) .*?IP6? (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\]")
 FTP = re.compile(r": FTP: (\S+)")
 
@@ -50,7 +51,7 @@ def transfers(pcap):
 
 def main():
     lab = sys.argv[1]
-    per_phase = {p: transfers(f"{lab}/{p}-client.pcap") for p in PHASES}
+    per_phase = {p: [t for pcap in sorted(glob.glob(f"{lab}/{p}-client.r*.pcap")) for t in transfers(pcap)] for p in PHASES}
     # The most common order of steps across all phases.
     orders = collections.Counter(tuple(n for n, _ in s) for ts in per_phase.values() for s in ts)
     if not orders:
