@@ -64,8 +64,12 @@ extension Inspector {
             }
         }
         switch FTPCommand.parse(line) {
-        case .pasv: sessions[key]?.enqueue(.pasv)
-        case .epsv: sessions[key]?.enqueue(.epsv)
+        case .pasv:
+            sessions[key]?.enqueue(.pasv)
+            lastPassiveRequest = now
+        case .epsv:
+            sessions[key]?.enqueue(.epsv)
+            lastPassiveRequest = now
         case .epsvAll, .other: sessions[key]?.enqueue(.other)
         case .malformed(let reason):
             refuse(key, reason, "client line is not a well-formed command", events: &events)

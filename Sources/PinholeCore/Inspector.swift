@@ -8,12 +8,28 @@ public struct Inspector: Sendable {
     public internal(set) var pinholes: [PinholeKey: Pinhole] = [:]
     public internal(set) var counters = Counters()
     var recentlyClosed = RecentlyClosed()
+    /// When a client last asked for passive mode (see `expectsDataConnection`).
+    public internal(set) var lastPassiveRequest: Instant?
 
     public init(policy: Policy) {
         self.policy = policy
     }
 
     public var sessionCount: Int { sessions.count }
+
+    /// Whether a data connection is probably being set up right now: a
+    /// pinhole waits for its connection, or a client sent PASV/EPSV less than
+    /// `window` ago (its 227/229, then the SYN, usually follow within tens of
+    /// microseconds). A hint for the daemon's busy-polling; nothing is decided
+    /// on it, so one shared timestamp for all sessions is enough.
+    public func expectsDataConnection(now: Instant, window: UInt64 = Inspector.passiveReplyWindowNanoseconds) -> Bool {
+        if !pinholes.isEmpty { return true }
+        guard let t = lastPassiveRequest else { return false }
+        return now.nanoseconds >= t.nanoseconds && now.nanoseconds - t.nanoseconds < window
+    }
+
+    /// How long after a PASV/EPSV its reply is still expected "now".
+    public static let passiveReplyWindowNanoseconds: UInt64 = 1_000_000
 
     /// Earliest pinhole expiry, for the daemon's timer.
     public var nextExpiry: Instant? { pinholes.values.lazy.map(\.expires).min() }

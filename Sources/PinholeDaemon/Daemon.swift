@@ -143,12 +143,16 @@ public final class Daemon {
     /// sleep until an event or the next deadline. Every wait teaches the window.
     /// No spin while no control session is open: the next event is then a new
     /// connection, which nothing here predicts (in a curl loop, the next
-    /// client's start-up), and spinning for it only burns CPU.
+    /// client's start-up), and spinning for it only burns CPU. While a data
+    /// connection is being set up (PASV/EPSV sent, or a pinhole waiting), the
+    /// spin is the whole limit: the 227/229 and then the SYN come within tens
+    /// of µs, and a SYN that finds pinholed asleep waits in the queue for it.
     private func waitForEvents(_ fds: inout [pollfd]) -> Int32 {
-        let start = SystemClock.now().nanoseconds
+        let start = SystemClock.now()
         var n: Int32 = 0
-        if spin.nanoseconds > 0, inspector.sessionCount > 0 {
-            let until = start + spin.nanoseconds
+        let window = inspector.expectsDataConnection(now: start) ? spin.limitNanoseconds : spin.nanoseconds
+        if window > 0, inspector.sessionCount > 0 {
+            let until = start.nanoseconds + window
             // Yield between polls: the spin must not keep anything else that
             // is runnable here (on a small box, often the endpoints) off the CPU.
             repeat {
@@ -157,7 +161,7 @@ public final class Daemon {
             } while n == 0 && SystemClock.now().nanoseconds < until
         }
         if n == 0 { n = poll(&fds, nfds_t(fds.count), pollTimeoutMs()) }
-        spin.record(waited: SystemClock.now().nanoseconds - start)
+        spin.record(waited: SystemClock.now().nanoseconds - start.nanoseconds)
         return n
     }
 

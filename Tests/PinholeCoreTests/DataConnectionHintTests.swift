@@ -1,0 +1,46 @@
+import PinholeCore
+import XCTest
+
+/// `expectsDataConnection`: the hint that makes pinholed spin through a
+/// passive exchange instead of sleeping between the 229 and the data SYN.
+final class DataConnectionHintTests: XCTestCase {
+    let reply229 = "229 Entering Extended Passive Mode (|||50000|)\r\n"
+
+    func testExpectedFromEPSVUntilThePinholeIsUsed() {
+        var (i, c) = FTPConversation.started()
+        XCTAssertFalse(i.expectsDataConnection(now: c.now), "a fresh session expects nothing")
+        _ = c.client(&i, "EPSV\r\n")
+        XCTAssertTrue(i.expectsDataConnection(now: c.now), "the 229 is on its way")
+        let ev = c.server(&i, reply229)
+        XCTAssertEqual(ev.opened.count, 1)
+        let later = c.now.adding(milliseconds: 5_000)
+        XCTAssertTrue(i.expectsDataConnection(now: later), "an open pinhole waits for its connection, however long")
+        _ = i.markUsed(ev.opened[0].key)
+        XCTAssertFalse(i.expectsDataConnection(now: later), "used: nothing is expected any more")
+    }
+
+    func testAPASVWithoutReplyStopsCountingAfterTheWindow() {
+        var (i, c) = FTPConversation.started()
+        _ = c.client(&i, "PASV\r\n")
+        let window = Inspector.passiveReplyWindowNanoseconds
+        XCTAssertTrue(i.expectsDataConnection(now: Instant(nanoseconds: c.now.nanoseconds + window - 1)))
+        XCTAssertFalse(i.expectsDataConnection(now: Instant(nanoseconds: c.now.nanoseconds + window)))
+        XCTAssertFalse(i.expectsDataConnection(now: Instant(nanoseconds: c.now.nanoseconds - 1)),
+                       "a clock reading before the request is not within the window")
+    }
+
+    func testOtherCommandsAndRefusedRepliesExpectNothing() {
+        var (i, c) = FTPConversation.started()
+        _ = c.client(&i, "TYPE I\r\n")
+        _ = c.server(&i, "200 Switching to Binary mode.\r\n")
+        _ = c.client(&i, "LIST\r\n")
+        XCTAssertFalse(i.expectsDataConnection(now: c.now))
+        // A 229 nobody asked for opens nothing, so it sets nothing up either.
+        _ = c.server(&i, reply229)
+        XCTAssertTrue(i.pinholes.isEmpty)
+        XCTAssertFalse(i.expectsDataConnection(now: c.now))
+        // A client-sent 229 is refused, not a passive request.
+        _ = c.client(&i, reply229)
+        XCTAssertFalse(i.expectsDataConnection(now: c.now))
+    }
+}
