@@ -19,13 +19,14 @@ public struct Inspector: Sendable {
 
     /// Whether a data connection is probably being set up right now: a
     /// pinhole waits for its connection, or a client sent PASV/EPSV less than
-    /// `window` ago (its 227/229, then the SYN, usually follow within tens of
-    /// microseconds). A hint for the daemon's busy-polling; nothing is decided
-    /// on it, so one shared timestamp for all sessions is enough.
-    public func expectsDataConnection(now: Instant, window: UInt64 = Inspector.passiveReplyWindowNanoseconds) -> Bool {
+    /// `passiveReplyWindowNanoseconds` ago (its 227/229, then the SYN, usually
+    /// follow within tens of microseconds). A hint for the daemon's
+    /// busy-polling; nothing is decided on it, so one shared timestamp for all
+    /// sessions is enough.
+    public func expectsDataConnection(now: Instant) -> Bool {
         if !pinholes.isEmpty { return true }
         guard let t = lastPassiveRequest else { return false }
-        return now.nanoseconds >= t.nanoseconds && now.nanoseconds - t.nanoseconds < window
+        return now.nanoseconds >= t.nanoseconds && now.nanoseconds - t.nanoseconds < Inspector.passiveReplyWindowNanoseconds
     }
 
     /// How long after a PASV/EPSV its reply is still expected "now".

@@ -22,6 +22,16 @@ public struct SpinWindow: Sendable {
         limitNanoseconds = UInt64(limitMicroseconds) * 1000
     }
 
+    /// How long to spin before this wait. None while no control session is
+    /// open: the next event is then a new connection, which nothing predicts
+    /// (in a curl loop, the next client's start-up). The whole limit while a
+    /// data connection is being set up: its 227/229 and then its SYN come
+    /// within tens of µs, and a SYN that finds the daemon asleep waits for it.
+    public func spin(sessionsOpen: Bool, dataConnectionExpected: Bool) -> UInt64 {
+        guard sessionsOpen else { return 0 }
+        return dataConnectionExpected ? limitNanoseconds : nanoseconds
+    }
+
     /// The daemon waited `waited` for its next event: spun, then slept if
     /// nothing came. A wait the spin covered changes nothing.
     public mutating func record(waited: UInt64) {

@@ -139,19 +139,15 @@ public final class Daemon {
         checkTable(now: now)
     }
 
-    /// poll(2) the sockets: spin first (timeout 0) for the spin window, then
-    /// sleep until an event or the next deadline. Every wait teaches the window.
-    /// No spin while no control session is open: the next event is then a new
-    /// connection, which nothing here predicts (in a curl loop, the next
-    /// client's start-up), and spinning for it only burns CPU. While a data
-    /// connection is being set up (PASV/EPSV sent, or a pinhole waiting), the
-    /// spin is the whole limit: the 227/229 and then the SYN come within tens
-    /// of µs, and a SYN that finds pinholed asleep waits in the queue for it.
+    /// poll(2) the sockets: spin first (timeout 0) for as long as the spin
+    /// window says, then sleep until an event or the next deadline. Every wait
+    /// teaches the window.
     private func waitForEvents(_ fds: inout [pollfd]) -> Int32 {
         let start = SystemClock.now()
         var n: Int32 = 0
-        let window = inspector.expectsDataConnection(now: start) ? spin.limitNanoseconds : spin.nanoseconds
-        if window > 0, inspector.sessionCount > 0 {
+        let window = spin.spin(sessionsOpen: inspector.sessionCount > 0,
+                               dataConnectionExpected: inspector.expectsDataConnection(now: start))
+        if window > 0 {
             let until = start.nanoseconds + window
             // Yield between polls: the spin must not keep anything else that
             // is runnable here (on a small box, often the endpoints) off the CPU.
