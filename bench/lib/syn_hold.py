@@ -4,53 +4,41 @@ SYN's time inside the firewall (captured arriving, then leaving).
 
 Usage: syn_hold.py LAB_DIR [PHASE=HELD ...]
 """
-import glob
-import re
-import subprocess
 import sys
 
-LINE = re.compile(r"^(\d+\.\d+) \S+\s+(In|Out)\s+IP (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\]")
-REPLY = re.compile(r": FTP: (\d{3}) ")
+import captures
 
 
 def percentile(values, f):
-    """Nearest rank, as bench/run."""
+    """The value at index int(n * f) of the sorted values (bench/run's p99 rounds up instead)."""
     s = sorted(values)
     return s[min(len(s) - 1, int(len(s) * f))]
 
 
 def analyse(pcap):
-    out = subprocess.run(["tcpdump", "-r", pcap, "-n", "-tt"], capture_output=True, text=True, check=True).stdout
     last_reply_out = {}  # client address -> when its last 227/229 left the firewall
     arrived = {}  # (src, sport, dst, dport) -> when the SYN came in
     turnaround, inside = [], []
-    for line in out.splitlines():
-        m = LINE.match(line)
-        if not m:
-            continue
-        t, direction, src, sport, dst, dport, flags = m.groups()
-        reply = REPLY.search(line)
-        code = reply.group(1) if reply else None
-        t = float(t)
-        if sport == "21" and code in ("227", "229") and direction == "Out":
-            last_reply_out[dst] = t
-        elif flags == "S" and dport != "21":
-            key = (src, sport, dst, dport)
-            if direction == "In":
-                arrived[key] = t
-                if src in last_reply_out:
-                    turnaround.append(t - last_reply_out.pop(src))
+    for p in captures.packets(pcap):
+        if p.sport == "21" and p.ftp in ("227", "229") and p.direction == "Out":
+            last_reply_out[p.dst] = p.time
+        elif p.flags == "S" and p.dport != "21":
+            key = (p.src, p.sport, p.dst, p.dport)
+            if p.direction == "In":
+                arrived[key] = p.time
+                if p.src in last_reply_out:
+                    turnaround.append(p.time - last_reply_out.pop(p.src))
             elif key in arrived:
-                inside.append(t - arrived.pop(key))
+                inside.append(p.time - arrived.pop(key))
     return turnaround, inside
 
 
 def main():
     lab, held = sys.argv[1], dict(a.split("=", 1) for a in sys.argv[2:])
     print(f"{'':12} {'SYNs':>6} {'client turnaround, median':>27} {'SYN inside the firewall: median':>33} {'p10':>6} {'p90':>6} {'held':>6}")
-    for phase in ("kernel", "copies", "pinholed", "unguarded"):
+    for phase in captures.PHASES:
         turnaround, inside = [], []
-        for pcap in sorted(glob.glob(f"{lab}/{phase}.r*.pcap")):
+        for pcap in captures.files(lab, phase):
             t, i = analyse(pcap)
             turnaround += t
             inside += i

@@ -7,27 +7,17 @@ count (a reply split over two packets, say, changes the order).
 Usage: timeline.py LAB_DIR
 """
 import collections
-import glob
-import re
 import statistics
-import subprocess
 import sys
 
-PHASES = ("kernel", "copies", "pinholed", "unguarded")
-PACKET = re.compile(r"^(\d+\.\d+) .*?IP6? (\S+)\.(\d+) > (\S+)\.(\d+): Flags \[([^\]]*)\]")
-FTP = re.compile(r": FTP: (\S+)")
+from captures import PHASES, files, packets
 
 
 def transfers(pcap):
     """Each control connection's steps as (name, time), in capture order."""
-    out = subprocess.run(["tcpdump", "-r", pcap, "-n", "-tt"], capture_output=True, text=True, check=True).stdout
     steps, current = {}, None
-    for line in out.splitlines():
-        m = PACKET.match(line)
-        if not m:
-            continue
-        t, _src, sport, _dst, dport, flags = m.groups()
-        t = float(t)
+    for p in packets(pcap):
+        sport, dport, flags, t = p.sport, p.dport, p.flags, p.time
         if dport == "21" and flags == "S":
             current = sport
             steps[current] = [("control SYN", t)]
@@ -35,9 +25,8 @@ def transfers(pcap):
         if current is None:
             continue
         s = steps[current]
-        ftp = FTP.search(line)
-        if ftp and "21" in (sport, dport):
-            s.append((("reply " if sport == "21" else "command ") + ftp.group(1), t))
+        if p.ftp and "21" in (sport, dport):
+            s.append((("reply " if sport == "21" else "command ") + p.ftp, t))
         elif "21" not in (sport, dport):
             name = {"S": "data SYN", "S.": "data SYN-ACK"}.get(flags)
             if name is None and "P" in flags and not any(n == "first data" for n, _ in s):
@@ -51,7 +40,7 @@ def transfers(pcap):
 
 def main():
     lab = sys.argv[1]
-    per_phase = {p: [t for pcap in sorted(glob.glob(f"{lab}/{p}-client.r*.pcap")) for t in transfers(pcap)] for p in PHASES}
+    per_phase = {p: [t for pcap in files(lab, p, "client") for t in transfers(pcap)] for p in PHASES}
     # The most common order of steps across all phases.
     orders = collections.Counter(tuple(n for n, _ in s) for ts in per_phase.values() for s in ts)
     if not orders:
