@@ -20,6 +20,18 @@ bench_binaries() {
     [[ -x "${PINHOLED}" ]] || { echo "$1: no pinholed at ${PINHOLED}" >&2; exit 1; }
 }
 
+# phase_order ROUND PHASE...: the phases in round ROUND's order, one per line:
+# rotated by one place each round, so that every phase runs first, second, ...
+# about equally often and no phase carries the cost of a position.
+phase_order() {
+    local round="$1" i
+    shift
+    local phases=("$@")
+    for i in "${!phases[@]}"; do
+        printf '%s\n' "${phases[$(((i + round - 1) % ${#phases[@]}))]}"
+    done
+}
+
 # bench_policy FILE ENFORCE SERVERS: the measured policy, passive only, with
 # `enforce: ENFORCE`; SERVERS is the YAML list's inside (lab.sh's addresses).
 bench_policy() {

@@ -4,7 +4,7 @@
   report.py RUN_DIR
 
 RUN_DIR holds run.meta (key=value lines: n, rounds, phases, families,
-workloads, clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, copies, pinholed),
+workloads, clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, copies, pinholed, kernel2),
 WORKLOAD (curl, session), FAMILY (v4, v6) and ROUND:
 PHASE-WORKLOAD-FAMILY.rROUND (one line per transfer: seconds, or `fail ...`)
 and PHASE-WORKLOAD-FAMILY.rROUND.meta (syn_retrans, cpu_ticks, firewall_drops,
@@ -14,17 +14,20 @@ Prints the table on stdout.
 import glob
 import math
 import os
+import random
 import statistics
 import sys
 
-# kernel: the helper; copies: the helper plus pinholed's copy rules and a
-# listener that only reads them (optional); pinholed.
-PHASE_NAMES = {"kernel": "kernel", "copies": "copies", "pinholed": "pinholed"}
+# The phases: kernel, the helper; copies, the helper plus pinholed's copy rules
+# and a listener that only reads them (optional); pinholed; kernel2, the helper
+# measured again after pinholed in each round (optional, BENCH_AA=1).
 WORKLOAD_NAMES = {"curl": "curl, own session each", "session": "ftplib, one session"}
 SLOW_SECONDS = 0.5  # a dropped data SYN costs ~1 s (the first retransmit)
 
 # The issue's targets (informational: the benchmark reports them, nothing fails).
 RATIO_TARGET = 1.1
+# The ratios' 95% intervals: rounds resampled with replacement this many times.
+BOOTSTRAP_SAMPLES = 1000
 CPU_MS_TARGET = 1.0
 RSS_MIB_TARGET = 30.0
 
@@ -47,7 +50,7 @@ class Cell:
         stem = os.path.join(run_dir, "%s-%s-%s" % (phase, workload, family))
         self.times = []
         self.failures = 0
-        self.round_medians = {}  # round -> the median of its transfers
+        self.round_times = {}  # round -> its transfers' times
         self.syn_retrans = self.drops = None
         self.cpu_ticks = 0
         self.wall_s = 0.0
@@ -64,7 +67,7 @@ class Cell:
                         times.append(float(line))
             self.times += times
             if times:
-                self.round_medians[r] = statistics.median(times)
+                self.round_times[r] = times
             meta = read_meta("%s.r%d.meta" % (stem, r))
             if "syn_retrans" in meta:
                 self.syn_retrans = (self.syn_retrans or 0) + int(meta["syn_retrans"])
@@ -78,17 +81,50 @@ class Cell:
         return len(self.times) + self.failures
 
     def median_ms(self):
-        return statistics.median(self.times) * 1000 if self.times else None
+        return median_ms(sorted(self.times))
 
     def p99_ms(self):
-        """Nearest-rank 99th percentile."""
-        if not self.times:
-            return None
-        ordered = sorted(self.times)
-        return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)] * 1000
+        return p99_ms(sorted(self.times))
 
     def slow(self):
         return sum(1 for t in self.times if t > SLOW_SECONDS)
+
+
+def median_ms(ordered):
+    return statistics.median(ordered) * 1000 if ordered else None
+
+
+def p99_ms(ordered):
+    """Nearest-rank 99th percentile of sorted times."""
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)] * 1000 if ordered else None
+
+
+def ratio_intervals(base, other):
+    """95% intervals of the ratios other/base (pinholed/kernel, say) of the
+    median and of the p99, by a paired bootstrap over rounds: each resample
+    draws as many rounds as were run, with replacement, and pools the same
+    rounds of both phases. Rounds, not transfers, are the unit because this
+    VM's speed drifts over seconds: the transfers of one round are slow or
+    fast together, and resampling them one by one would give intervals far
+    too narrow. Seeded, so the same raw files always give the same report.
+    None with fewer than 3 rounds."""
+    rounds = sorted(set(base.round_times) & set(other.round_times))
+    if len(rounds) < 3:
+        return None
+    rng = random.Random(20261206)
+    medians, p99s = [], []
+    for _ in range(BOOTSTRAP_SAMPLES):
+        pick = [rng.choice(rounds) for _ in rounds]
+        b = sorted(t for r in pick for t in base.round_times[r])
+        o = sorted(t for r in pick for t in other.round_times[r])
+        medians.append(median_ms(o) / median_ms(b))
+        p99s.append(p99_ms(o) / p99_ms(b))
+
+    def interval(values):
+        values.sort()
+        return values[int(0.025 * len(values))], values[int(0.975 * len(values)) - 1]
+
+    return {"median": interval(medians), "p99": interval(p99s)}
 
 
 def fmt(value, digits=2):
@@ -129,37 +165,62 @@ def main(argv):
         "on CPU 0 only (BENCH_PIN_ENDPOINTS=1)" if meta.get("pin_endpoints") == "1" else "free to run on any CPU"))
     if copies:
         say("  copies = the kernel helper plus pinholed's copy rules and a listener that only reads the copies")
+    if "kernel2" in phases:
+        say("  kernel again = the kernel helper once more, after pinholed, in every round")
     say("")
 
     label_width = 34
-    if copies:
-        header = "%-*s %10s %10s %10s %8s %8s" % (label_width, "", "kernel", "copies", "pinholed",
-                                                  "ratio", "copies/k")
-    else:
-        header = "%-*s %10s %10s %8s" % (label_width, "", "kernel", "pinholed", "ratio")
+    intervals = {(w, f): ratio_intervals(cells[("kernel", w, f)], cells[("pinholed", w, f)]) for (w, f) in rows}
 
-    def block(title, getter, digits=2, with_ratio=True):
+    def block(title, getter, digits=2, with_ratio=True, statistic=None):
+        """One table; `statistic` ("median" or "p99") adds the ratio's 95% interval."""
         say(title)
-        say(header)
+        columns = ["kernel"] + (["copies"] if copies else []) + ["pinholed"]
+        widths = [10] * len(columns)
+        if with_ratio:
+            columns.append("ratio")
+            widths.append(8)
+            if statistic:
+                columns.append("95% interval")
+                widths.append(13)
+            if copies:
+                columns.append("copies/k")
+                widths.append(9)
+        say("%-*s" % (label_width, "") + "".join("%*s" % (wd, c) for wd, c in zip(widths, columns)))
         for (w, f) in rows:
             k, p = getter(cells[("kernel", w, f)]), getter(cells[("pinholed", w, f)])
-            r = ratio(p, k) if with_ratio else None
-            label = "  %s %s" % (WORKLOAD_NAMES[w], f)
-            if copies:
-                c = getter(cells[("copies", w, f)])
-                rc = ratio(c, k) if with_ratio else None
-                say("%-*s %10s %10s %10s %8s %8s" % (label_width, label, fmt(k, digits), fmt(c, digits),
-                                                     fmt(p, digits), fmt(r, 2), fmt(rc, 2)))
-            else:
-                say("%-*s %10s %10s %8s" % (label_width, label, fmt(k, digits), fmt(p, digits), fmt(r, 2)))
+            values = [fmt(k, digits)] + ([fmt(getter(cells[("copies", w, f)]), digits)] if copies else [])
+            values.append(fmt(p, digits))
+            if with_ratio:
+                values.append(fmt(ratio(p, k), 2))
+                if statistic:
+                    found = intervals[(w, f)]
+                    values.append("%.2f-%.2f" % found[statistic] if found else "-")
+                if copies:
+                    values.append(fmt(ratio(getter(cells[("copies", w, f)]), k), 2))
+            say("%-*s" % (label_width, "  %s %s" % (WORKLOAD_NAMES[w], f))
+                + "".join("%*s" % (wd, v) for wd, v in zip(widths, values)))
         say("")
 
-    block("Median time per transfer (ms)", Cell.median_ms)
-    block("p99 time per transfer (ms, nearest rank)", Cell.p99_ms)
+    block("Median time per transfer (ms)", Cell.median_ms, statistic="median")
+    block("p99 time per transfer (ms, nearest rank)", Cell.p99_ms, statistic="p99")
+    say("(the interval: a bootstrap over rounds, so it covers this VM's drift between rounds;")
+    say(" with few rounds it is wide, and it narrows with more: BENCH_ROUNDS, N)")
+    say("")
+    if "kernel2" in phases:
+        say("Noise floor (BENCH_AA=1): the kernel helper measured twice in each round, kernel again / kernel")
+        for (w, f) in rows:
+            k, k2 = cells[("kernel", w, f)], cells[("kernel2", w, f)]
+            found = ratio_intervals(k, k2)
+            say("%-*s median %s (%s)   p99 %s (%s)" % (
+                label_width, "  %s %s" % (WORKLOAD_NAMES[w], f), fmt(ratio(k2.median_ms(), k.median_ms())),
+                "%.2f-%.2f" % found["median"] if found else "-", fmt(ratio(k2.p99_ms(), k.p99_ms())),
+                "%.2f-%.2f" % found["p99"] if found else "-"))
+        say("")
     say("Per round: ratio of the medians, pinholed/kernel (lowest / median / highest)")
     for (w, f) in rows:
-        k, p = cells[("kernel", w, f)], cells[("pinholed", w, f)]
-        rs = sorted(p.round_medians[r] / k.round_medians[r] for r in k.round_medians if r in p.round_medians)
+        k, p = cells[("kernel", w, f)].round_times, cells[("pinholed", w, f)].round_times
+        rs = sorted(statistics.median(p[r]) / statistics.median(k[r]) for r in k if r in p)
         spread = "%.2f / %.2f / %.2f  (%d rounds)" % (rs[0], statistics.median(rs), rs[-1], len(rs)) if rs else "-"
         say("%-*s %s" % (label_width, "  %s %s" % (WORKLOAD_NAMES[w], f), spread))
     say("")
@@ -207,8 +268,16 @@ def main(argv):
         k, p = cells[("kernel", w, f)], cells[("pinholed", w, f)]
         for name, getter in (("median", Cell.median_ms), ("p99", Cell.p99_ms)):
             r = ratio(getter(p), getter(k))
-            say("  %s  %s within %.1fx of the kernel helper, %s %s: %sx" % (
-                mark(r is not None and r <= RATIO_TARGET), name, RATIO_TARGET, WORKLOAD_NAMES[w], f, fmt(r, 2)))
+            found = intervals[(w, f)]
+            # Whether this run can tell: its interval lies on one side of the target.
+            resolved = ""
+            if found and r is not None:
+                lo, hi = found[name]
+                resolved = "; 95%% interval %.2f-%.2f%s" % (
+                    lo, hi, ", not resolved at this N" if lo <= RATIO_TARGET < hi else "")
+            say("  %s  %s within %.1fx of the kernel helper, %s %s: %sx%s" % (
+                mark(r is not None and r <= RATIO_TARGET), name, RATIO_TARGET, WORKLOAD_NAMES[w], f, fmt(r, 2),
+                resolved))
     say("  %s  pinholed CPU <= %.0f ms per transfer: %s ms" % (
         mark(cpu_ms_each is not None and cpu_ms_each <= CPU_MS_TARGET), CPU_MS_TARGET, fmt(cpu_ms_each, 3)))
     say("  %s  pinholed RSS <= %.0f MiB: %s MiB" % (
