@@ -20,7 +20,7 @@ import sys
 
 # The phases: kernel, the helper; copies, the helper plus pinholed's copy rules
 # and a listener that only reads them (optional); pinholed; kernel2, the helper
-# measured again after pinholed in each round (optional, BENCH_AA=1).
+# measured a second time in each round (optional, BENCH_AA=1).
 WORKLOAD_NAMES = {"curl": "curl, own session each", "session": "ftplib, one session"}
 SLOW_SECONDS = 0.5  # a dropped data SYN costs ~1 s (the first retransmit)
 
@@ -166,7 +166,7 @@ def main(argv):
     if copies:
         say("  copies = the kernel helper plus pinholed's copy rules and a listener that only reads the copies")
     if "kernel2" in phases:
-        say("  kernel again = the kernel helper once more, after pinholed, in every round")
+        say("  kernel again = the kernel helper measured a second time in every round")
     say("")
 
     label_width = 34
