@@ -53,13 +53,14 @@ services:
 POLICY
 }
 
-# The copy baseline: the kernel helper does the work (the caller brings it up),
-# plus pinholed's own copy rules for POLICY (from `pinholed --print-ruleset`, in
+# The copy baseline: the kernel helper does the work (copies_up brings it up
+# and copies_down takes it down), plus pinholed's own copy rules for POLICY (from `pinholed --print-ruleset`, in
 # a table of their own) and a listener that only reads the copies (tcpdump to
 # /dev/null). It prices what NFLOG costs the packets before pinholed does
 # anything with a copy. Needs lab.sh and tcpdump.
 copy_table=pinhole_copies
 copies_up() {
+    kernel_helper_up
     "${PINHOLED}" --print-ruleset --policy "$1" |
         grep -E '^(add table|(add|flush) chain inet pinhole (tap_|copy)|add rule inet pinhole (tap_|copy))' |
         sed -E "s/ inet pinhole( |\$)/ inet ${copy_table}\1/" | in_firewall nft -f -
@@ -73,6 +74,7 @@ copies_down() {
     kill "${copy_listener}" 2>/dev/null || true
     wait "${copy_listener}" 2>/dev/null || true
     in_firewall nft delete table inet "${copy_table}"
+    kernel_helper_down
 }
 
 # bench_off_cpu0 PID: with BENCH_PIN_ENDPOINTS=1 (`pin`), keeps a firewall-side

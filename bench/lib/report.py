@@ -127,6 +127,11 @@ def ratio_intervals(base, other):
     return {"median": interval(medians), "p99": interval(p99s)}
 
 
+def interval_text(found, statistic):
+    """`lo-hi` of one of ratio_intervals' intervals, or `-` without one."""
+    return "%.2f-%.2f" % found[statistic] if found else "-"
+
+
 def fmt(value, digits=2):
     if value is None:
         return "-"
@@ -194,8 +199,7 @@ def main(argv):
             if with_ratio:
                 values.append(fmt(ratio(p, k), 2))
                 if statistic:
-                    found = intervals[(w, f)]
-                    values.append("%.2f-%.2f" % found[statistic] if found else "-")
+                    values.append(interval_text(intervals[(w, f)], statistic))
                 if copies:
                     values.append(fmt(ratio(getter(cells[("copies", w, f)]), k), 2))
             say("%-*s" % (label_width, "  %s %s" % (WORKLOAD_NAMES[w], f))
@@ -214,8 +218,7 @@ def main(argv):
             found = ratio_intervals(k, k2)
             say("%-*s median %s (%s)   p99 %s (%s)" % (
                 label_width, "  %s %s" % (WORKLOAD_NAMES[w], f), fmt(ratio(k2.median_ms(), k.median_ms())),
-                "%.2f-%.2f" % found["median"] if found else "-", fmt(ratio(k2.p99_ms(), k.p99_ms())),
-                "%.2f-%.2f" % found["p99"] if found else "-"))
+                interval_text(found, "median"), fmt(ratio(k2.p99_ms(), k.p99_ms())), interval_text(found, "p99")))
         say("")
     say("Per round: ratio of the medians, pinholed/kernel (lowest / median / highest)")
     for (w, f) in rows:
