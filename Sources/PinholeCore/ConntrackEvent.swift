@@ -1,6 +1,9 @@
 /// A conntrack event for a TCP connection, reduced to what sessions need.
 public struct ConntrackEvent: Sendable, Hashable {
     public enum Kind: String, Sendable, Hashable {
+        /// The daemon does not subscribe to updates (see ConntrackEvents in
+        /// PinholeNetfilter: their cost); the inspector still handles them
+        /// correctly, so it stays right for any ctnetlink event stream.
         case new, update, destroy
         /// An entry from a dump (resync/restart), not a change.
         case existing

@@ -7,10 +7,10 @@ public struct ConntrackFilter: Sendable, Hashable {
     public var destinations: [IPPrefix]
     /// Original-direction sources (servers that open active-mode data connections).
     public var sources: [IPPrefix]
-    /// When not empty, UPDATE and DESTROY events pass only for connections to
-    /// these original destination ports (the control connections); NEW events
-    /// pass for every connection. A data connection's later events change
-    /// nothing, and each one would wake the daemon mid-transfer.
+    /// When not empty, DESTROY (and UPDATE) events pass only for connections
+    /// to these original destination ports (the control connections); NEW
+    /// events pass for every connection. A data connection's later events
+    /// change nothing, and each one would wake the daemon mid-transfer.
     public var controlPorts: [UInt16]
 
     public init(destinations: [IPPrefix], sources: [IPPrefix] = [], controlPorts: [UInt16] = []) {
@@ -48,10 +48,17 @@ final class ConntrackHandle {
     }
 }
 
-/// Conntrack NEW / UPDATE / DESTROY events for TCP connections to (or from)
-/// the given prefixes, filtered in the kernel by `ConntrackSocketFilter` (one
+/// Conntrack NEW and DESTROY events for TCP connections to (or from) the
+/// given prefixes, filtered in the kernel by `ConntrackSocketFilter` (one
 /// socket handles destinations and sources, IPv4 and IPv6, so events keep
 /// their order). Non-blocking: poll `fileDescriptor`, then `drain`.
+///
+/// Not UPDATE: while any socket listens to that group, the kernel builds a
+/// message for every state change of every connection through the firewall
+/// (about six per TCP connection, in the packet path) before a socket filter
+/// can drop it; measured, that alone cost one-session FTP transfers 3%
+/// (bench/README.md). A session closes on its copied FIN or RST instead;
+/// DESTROY, and the dump after lost events or copies, are the fallback.
 public final class ConntrackEvents {
     public let filter: ConntrackFilter
     private let handle: ConntrackHandle
@@ -65,7 +72,7 @@ public final class ConntrackEvents {
         self.filter = filter
         buffer = [UInt8](repeating: 0, count: 256 << 10)
         self.bufferBytes = bufferBytes
-        let groups = UInt32(NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_UPDATE | NF_NETLINK_CONNTRACK_DESTROY)
+        let groups = UInt32(NF_NETLINK_CONNTRACK_NEW | NF_NETLINK_CONNTRACK_DESTROY)
         handle = try ConntrackHandle(groups: groups, purpose: "events")
         try handle.setReceiveBuffer(bytes: bufferBytes)
         try ConntrackSocketFilter(filter).attach(to: handle.fileDescriptor)

@@ -66,9 +66,9 @@ final class EventReaderTests: XCTestCase {
         }
     }
 
-    func testConntrackEventsAreFilteredInKernelAndShowTheClose() throws {
+    func testConntrackEventsAreFilteredInKernelNewAndDestroyOnly() throws {
         try F.skipUnlessRoot()
-        try F.run { _ in
+        try F.run { namespace in
             let nft = try RulesetInstaller()
             try nft.run(Self.conntrackOn)
             let filter = ConntrackFilter(destinations: [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!])
@@ -82,29 +82,55 @@ final class EventReaderTests: XCTestCase {
                 close(listener)
             }
             var seen: [ConntrackEvent] = []
-            func closed(_ server: String) -> Bool {
-                seen.contains { $0.destination == IPAddress(server)! && $0.tcpState?.isClosing == true }
+            func saw(_ kind: ConntrackEvent.Kind, _ server: String) -> Bool {
+                seen.contains { $0.kind == kind && $0.destination == IPAddress(server)! }
             }
-            for _ in 0..<30 where !(closed(F.serverV4) && closed(F.serverV6)) {
+            for _ in 0..<30 where !(saw(.new, F.serverV4) && saw(.new, F.serverV6)) {
                 guard TestSocket.readable(events.fileDescriptors[0], within: 100) else { continue }
                 let r = try events.drain { seen.append($0) }
                 XCTAssertFalse(r.overflowed)
             }
+            // The connections have closed (TIME_WAIT); their DESTROY comes when the entries go.
+            try Self.deleteConntrackEntries(namespace)
+            for _ in 0..<30 where !(saw(.destroy, F.serverV4) && saw(.destroy, F.serverV6)) {
+                guard TestSocket.readable(events.fileDescriptors[0], within: 100) else { continue }
+                _ = try events.drain { seen.append($0) }
+            }
             for server in [F.serverV4, F.serverV6] {
                 let mine = seen.filter { $0.destination == IPAddress(server)! && $0.destinationPort == Self.port }
-                XCTAssertTrue(mine.contains { $0.kind == .new }, "NEW for ->\(server):\(Self.port); saw \(seen)")
-                XCTAssertTrue(mine.contains { $0.kind == .update && $0.tcpState == .established }, "ESTABLISHED update for \(server)")
-                XCTAssertTrue(mine.contains { $0.tcpState?.isClosing == true }, "a FIN state for \(server)")
+                XCTAssertEqual(mine.map(\.kind), [.new, .destroy], "NEW then DESTROY for ->\(server):\(Self.port); saw \(seen)")
             }
+            XCTAssertFalse(seen.contains { $0.kind == .update },
+                           "no UPDATE events: not subscribed (the kernel would build one per state change of every connection)")
             XCTAssertFalse(seen.contains { [F.clientV4, F.clientV6].map { IPAddress($0)! }.contains($0.destination) },
                            "connections to other destinations are filtered out")
             XCTAssertEqual(events.receivedMessages, seen.count, "the kernel filter, not Swift, dropped the others")
+        }
+    }
 
+    func testDumpKeepsOnlyFilteredTCPEntries() throws {
+        try F.skipUnlessRoot()
+        try F.run { _ in
+            let nft = try RulesetInstaller()
+            try nft.run(Self.conntrackOn)
+            let filter = ConntrackFilter(destinations: [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!])
+            let events = try ConntrackEvents(filter: filter)
+            for (from, to) in [(F.serverV4, F.clientV4), (F.clientV4, F.serverV4), (F.serverV6, F.clientV6), (F.clientV6, F.serverV6)] {
+                let listener = try TestSocket.listen(to, Self.port)
+                try TestSocket.exchange(from: from, to: to, Self.port, listener: listener, text: "QUIT\r\n")
+                close(listener)
+            }
             let dumped = try events.dump()
             XCTAssertEqual(Set(dumped.map(\.destination)), [IPAddress(F.serverV4)!, IPAddress(F.serverV6)!],
                            "dump keeps only filtered TCP entries: \(dumped)")
             XCTAssertTrue(dumped.allSatisfy { $0.kind == .existing && $0.destinationPort == Self.port })
+            XCTAssertTrue(dumped.allSatisfy { $0.tcpState?.isClosing == true }, "closed connections dump as closing: \(dumped)")
         }
+    }
+
+    /// `conntrack -D -p tcp` in the test's namespace: every TCP entry goes, each with a DESTROY event.
+    static func deleteConntrackEntries(_ namespace: String) throws {
+        try F.sh(["ip", "netns", "exec", namespace, "conntrack", "-D", "-p", "tcp"])
     }
 
     func testSourceOrDestinationFilterDeliversEachEventOnce() throws {
@@ -138,7 +164,7 @@ final class EventReaderTests: XCTestCase {
 
     func testDataConnectionsBringOnlyTheirNewEvent() throws {
         try F.skipUnlessRoot()
-        try F.run { _ in
+        try F.run { namespace in
             let nft = try RulesetInstaller()
             try nft.run(Self.conntrackOn)
             let servers = [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!]
@@ -153,25 +179,31 @@ final class EventReaderTests: XCTestCase {
                 }
             }
             var seen: [ConntrackEvent] = []
-            func controlClosed() -> Bool {
-                [F.serverV4, F.serverV6].allSatisfy { server in
-                    seen.contains { $0.destination == IPAddress(server)! && $0.destinationPort == Self.port && $0.tcpState?.isClosing == true }
-                }
-            }
-            for _ in 0..<30 where !controlClosed() {
+            func newCount() -> Int { seen.filter { $0.kind == .new }.count }
+            for _ in 0..<30 where newCount() < 4 {
                 guard TestSocket.readable(events.fileDescriptor, within: 100) else { continue }
                 _ = try events.drain { seen.append($0) }
             }
-            // The data connections closed first; give their (filtered) updates time to show.
+            // Every entry goes: the control connections' DESTROY passes, the data connections' is filtered.
+            try Self.deleteConntrackEntries(namespace)
+            func controlDestroyed() -> Bool {
+                [F.serverV4, F.serverV6].allSatisfy { server in
+                    seen.contains { $0.kind == .destroy && $0.destination == IPAddress(server)! && $0.destinationPort == Self.port }
+                }
+            }
+            for _ in 0..<30 where !controlDestroyed() {
+                guard TestSocket.readable(events.fileDescriptor, within: 100) else { continue }
+                _ = try events.drain { seen.append($0) }
+            }
+            // The data connections' DESTROY would come in the same burst; give a straggler time to show.
             if TestSocket.readable(events.fileDescriptor, within: 200) { _ = try events.drain { seen.append($0) } }
             for server in [F.serverV4, F.serverV6].map({ IPAddress($0)! }) {
                 let control = seen.filter { $0.destination == server && $0.destinationPort == Self.port }
                 let data = seen.filter { $0.destination == server && $0.destinationPort == dataPort }
-                XCTAssertTrue(control.contains { $0.kind == .new } && control.contains { $0.kind == .update },
-                              "control connection to \(server): NEW and its updates; saw \(control)")
+                XCTAssertEqual(control.map(\.kind), [.new, .destroy], "control connection to \(server): NEW and DESTROY; saw \(control)")
                 XCTAssertEqual(data.map(\.kind), [.new], "data connection to \(server): its NEW only; saw \(data)")
             }
-            XCTAssertEqual(events.receivedMessages, seen.count, "the kernel filter, not Swift, dropped the updates")
+            XCTAssertEqual(events.receivedMessages, seen.count, "the kernel filter, not Swift, dropped the data connections' DESTROY")
         }
     }
 
