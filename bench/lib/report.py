@@ -4,7 +4,7 @@
   report.py RUN_DIR
 
 RUN_DIR holds run.meta (key=value lines: n, rounds, phases, families,
-workloads, clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, copies, pinholed, kernel2),
+workloads, clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, copies, pinholed, kernel2, pinholed_b),
 WORKLOAD (curl, session), FAMILY (v4, v6) and ROUND:
 PHASE-WORKLOAD-FAMILY.rROUND (one line per transfer: seconds, or `fail ...`)
 and PHASE-WORKLOAD-FAMILY.rROUND.meta (syn_retrans, cpu_ticks, firewall_drops,
@@ -20,7 +20,8 @@ import sys
 
 # The phases: kernel, the helper; copies, the helper plus pinholed's copy rules
 # and a listener that only reads them (optional); pinholed; kernel2, the helper
-# measured a second time in each round (optional, BENCH_AA=1).
+# measured a second time in each round (optional, BENCH_AA=1); pinholed_b,
+# another pinholed build (optional, BENCH_COMPARE).
 WORKLOAD_NAMES = {"curl": "curl, own session each", "session": "ftplib, one session"}
 SLOW_SECONDS = 0.5  # a dropped data SYN costs ~1 s (the first retransmit)
 
@@ -172,6 +173,8 @@ def main(argv):
         say("  copies = the kernel helper plus pinholed's copy rules and a listener that only reads the copies")
     if "kernel2" in phases:
         say("  kernel again = the kernel helper measured a second time in every round")
+    if "pinholed_b" in phases:
+        say("  pinholed_b = another pinholed build (BENCH_COMPARE): %s" % meta.get("pinholed_b", "?"))
     say("")
 
     label_width = 34
@@ -180,8 +183,10 @@ def main(argv):
     def block(title, getter, digits=2, with_ratio=True, statistic=None):
         """One table; `statistic` ("median" or "p99") adds the ratio's 95% interval."""
         say(title)
-        columns = ["kernel"] + (["copies"] if copies else []) + ["pinholed"]
-        widths = [10] * len(columns)
+        # The other build's counts sit beside pinholed's; its times have their own table.
+        extra = ["pinholed_b"] if "pinholed_b" in phases and not with_ratio else []
+        columns = ["kernel"] + (["copies"] if copies else []) + ["pinholed"] + extra
+        widths = [10] * (len(columns) - len(extra)) + [11] * len(extra)
         if with_ratio:
             columns.append("ratio")
             widths.append(8)
@@ -196,6 +201,7 @@ def main(argv):
             k, p = getter(cells[("kernel", w, f)]), getter(cells[("pinholed", w, f)])
             values = [fmt(k, digits)] + ([fmt(getter(cells[("copies", w, f)]), digits)] if copies else [])
             values.append(fmt(p, digits))
+            values += [fmt(getter(cells[(e, w, f)]), digits) for e in extra]
             if with_ratio:
                 values.append(fmt(ratio(p, k), 2))
                 if statistic:
@@ -211,15 +217,23 @@ def main(argv):
     say("(the interval: a bootstrap over rounds, so it covers this VM's drift between rounds;")
     say(" with few rounds it is wide, and it narrows with more: BENCH_ROUNDS, N)")
     say("")
-    if "kernel2" in phases:
-        say("Noise floor (BENCH_AA=1): the kernel helper measured twice in each round, kernel again / kernel")
+
+    def versus(title, base, other):
+        """other / base per row: the median's and the p99's ratio, each with its interval."""
+        say(title)
         for (w, f) in rows:
-            k, k2 = cells[("kernel", w, f)], cells[("kernel2", w, f)]
-            found = ratio_intervals(k, k2)
+            b, o = cells[(base, w, f)], cells[(other, w, f)]
+            found = ratio_intervals(b, o)
             say("%-*s median %s (%s)   p99 %s (%s)" % (
-                label_width, "  %s %s" % (WORKLOAD_NAMES[w], f), fmt(ratio(k2.median_ms(), k.median_ms())),
-                interval_text(found, "median"), fmt(ratio(k2.p99_ms(), k.p99_ms())), interval_text(found, "p99")))
+                label_width, "  %s %s" % (WORKLOAD_NAMES[w], f), fmt(ratio(o.median_ms(), b.median_ms())),
+                interval_text(found, "median"), fmt(ratio(o.p99_ms(), b.p99_ms())), interval_text(found, "p99")))
         say("")
+
+    if "kernel2" in phases:
+        versus("Noise floor (BENCH_AA=1): the kernel helper measured twice in each round, kernel again / kernel",
+               "kernel", "kernel2")
+    if "pinholed_b" in phases:
+        versus("The other build (BENCH_COMPARE), same rounds: pinholed_b / pinholed", "pinholed", "pinholed_b")
     say("Per round: ratio of the medians, pinholed/kernel (lowest / median / highest)")
     for (w, f) in rows:
         k, p = cells[("kernel", w, f)].round_times, cells[("pinholed", w, f)].round_times
@@ -235,21 +249,25 @@ def main(argv):
           with_ratio=False)
     block("Failed transfers (of attempts)", lambda c: c.failures if c.present else None, with_ratio=False)
 
-    phase_b = [cells[("pinholed", w, f)] for (w, f) in rows]
-    transfers = sum(len(c.times) for c in phase_b)
-    ticks = sum(c.cpu_ticks for c in phase_b)
-    cpu_s = ticks / clk_tck
-    cpu_per_1000 = cpu_s / transfers * 1000 if transfers else None
-    cpu_ms_each = cpu_s / transfers * 1000 if transfers else None
-    say("pinholed CPU (utime+stime, %d ticks/s) while the workloads ran" % clk_tck)
-    for (w, f), c in zip(rows, phase_b):
-        each = c.cpu_ticks / clk_tck / len(c.times) * 1000 if c.times else None
-        say("  %-*s %8s s per 1000 transfers" % (label_width - 2, "%s %s" % (WORKLOAD_NAMES[w], f), fmt(each, 3)))
-    say("  %-*s %8s s per 1000 transfers (%s s for %d transfers)" % (
-        label_width - 2, "all", fmt(cpu_per_1000, 3), fmt(cpu_s, 2), transfers))
-    vmhwm_kb = int(meta["vmhwm_kb"]) if meta.get("vmhwm_kb") else None
-    rss_mib = vmhwm_kb / 1024 if vmhwm_kb is not None else None
-    say("pinholed peak RSS (VmHWM): %s MiB" % fmt(rss_mib, 1))
+    def cpu_and_rss(phase, rss_key):
+        """Prints PHASE's CPU per 1000 transfers and peak RSS; returns (ms per transfer, MiB)."""
+        measured = [cells[(phase, w, f)] for (w, f) in rows]
+        transfers = sum(len(c.times) for c in measured)
+        cpu_s = sum(c.cpu_ticks for c in measured) / clk_tck
+        cpu_ms_each = cpu_s / transfers * 1000 if transfers else None
+        say("%s CPU (utime+stime, %d ticks/s) while the workloads ran" % (phase, clk_tck))
+        for (w, f), c in zip(rows, measured):
+            each = c.cpu_ticks / clk_tck / len(c.times) * 1000 if c.times else None
+            say("  %-*s %8s s per 1000 transfers" % (label_width - 2, "%s %s" % (WORKLOAD_NAMES[w], f), fmt(each, 3)))
+        say("  %-*s %8s s per 1000 transfers (%s s for %d transfers)" % (
+            label_width - 2, "all", fmt(cpu_ms_each, 3), fmt(cpu_s, 2), transfers))
+        rss_mib = int(meta[rss_key]) / 1024 if meta.get(rss_key) else None
+        say("%s peak RSS (VmHWM): %s MiB" % (phase, fmt(rss_mib, 1)))
+        return cpu_ms_each, rss_mib
+
+    cpu_ms_each, rss_mib = cpu_and_rss("pinholed", "vmhwm_kb")
+    if "pinholed_b" in phases:
+        cpu_and_rss("pinholed_b", "vmhwm_b_kb")
     say("(the kernel helper's CPU and memory are in softirq and the conntrack tables:")
     say(" no per-process figure, so these have no kernel column and no ratio)")
     say("")
