@@ -71,16 +71,10 @@ final class EventReaderTests: XCTestCase {
         try F.run { namespace in
             let nft = try RulesetInstaller()
             try nft.run(Self.conntrackOn)
-            let filter = ConntrackFilter(destinations: [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!])
-            let events = try ConntrackEvents(filter: filter)
+            let events = try ConntrackEvents(filter: Self.serversFilter)
             XCTAssertEqual(events.fileDescriptors.count, 1)
 
-            // Not ours: to the client addresses. Ours: to the server addresses, v4 and v6.
-            for (from, to) in [(F.serverV4, F.clientV4), (F.clientV4, F.serverV4), (F.serverV6, F.clientV6), (F.clientV6, F.serverV6)] {
-                let listener = try TestSocket.listen(to, Self.port)
-                try TestSocket.exchange(from: from, to: to, Self.port, listener: listener, text: "QUIT\r\n")
-                close(listener)
-            }
+            try Self.connectBothWays()
             var seen: [ConntrackEvent] = []
             func saw(_ kind: ConntrackEvent.Kind, _ server: String) -> Bool {
                 seen.contains { $0.kind == kind && $0.destination == IPAddress(server)! }
@@ -113,18 +107,28 @@ final class EventReaderTests: XCTestCase {
         try F.run { _ in
             let nft = try RulesetInstaller()
             try nft.run(Self.conntrackOn)
-            let filter = ConntrackFilter(destinations: [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!])
-            let events = try ConntrackEvents(filter: filter)
-            for (from, to) in [(F.serverV4, F.clientV4), (F.clientV4, F.serverV4), (F.serverV6, F.clientV6), (F.clientV6, F.serverV6)] {
-                let listener = try TestSocket.listen(to, Self.port)
-                try TestSocket.exchange(from: from, to: to, Self.port, listener: listener, text: "QUIT\r\n")
-                close(listener)
-            }
+            let events = try ConntrackEvents(filter: Self.serversFilter)
+            try Self.connectBothWays()
             let dumped = try events.dump()
             XCTAssertEqual(Set(dumped.map(\.destination)), [IPAddress(F.serverV4)!, IPAddress(F.serverV6)!],
                            "dump keeps only filtered TCP entries: \(dumped)")
             XCTAssertTrue(dumped.allSatisfy { $0.kind == .existing && $0.destinationPort == Self.port })
             XCTAssertTrue(dumped.allSatisfy { $0.tcpState?.isClosing == true }, "closed connections dump as closing: \(dumped)")
+        }
+    }
+
+    /// The server addresses, v4 and v6.
+    static var serversFilter: ConntrackFilter {
+        ConntrackFilter(destinations: [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!])
+    }
+
+    /// One short TCP connection to port 2121 of each address, v4 and v6: to the
+    /// server addresses (`serversFilter`'s) and, not theirs, to the client addresses.
+    static func connectBothWays() throws {
+        for (from, to) in [(F.serverV4, F.clientV4), (F.clientV4, F.serverV4), (F.serverV6, F.clientV6), (F.clientV6, F.serverV6)] {
+            let listener = try TestSocket.listen(to, Self.port)
+            try TestSocket.exchange(from: from, to: to, Self.port, listener: listener, text: "QUIT\r\n")
+            close(listener)
         }
     }
 

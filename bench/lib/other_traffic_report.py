@@ -10,7 +10,7 @@ its .meta (busy_ticks: the whole machine's CPU over the loop).
 import os
 import sys
 
-from report import Cell, fmt, interval_text, ratio, ratio_intervals, read_meta
+from report import Cell, fmt, interval_text, ratio, ratio_intervals, read_meta, run_arguments
 
 
 def busy_ticks(run_dir, phase, family):
@@ -23,10 +23,7 @@ def busy_ticks(run_dir, phase, family):
 
 
 def main(argv):
-    if len(argv) != 2:
-        sys.exit(__doc__)
-    run_dir = argv[1]
-    meta = read_meta(os.path.join(run_dir, "run.meta"))
+    run_dir, meta = run_arguments(argv, __doc__)
     phases = meta.get("phases", "none pinholed").split()
     families = meta.get("families", "v4 v6").split()
     clk_tck = int(meta.get("clk_tck", "100"))

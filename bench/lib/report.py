@@ -147,11 +147,15 @@ def ratio(pinholed, kernel):
     return pinholed / kernel
 
 
-def main(argv):
+def run_arguments(argv, usage):
+    """RUN_DIR from the command line, and its run.meta; exits with `usage` otherwise."""
     if len(argv) != 2:
-        sys.exit(__doc__)
-    run_dir = argv[1]
-    meta = read_meta(os.path.join(run_dir, "run.meta"))
+        sys.exit(usage)
+    return argv[1], read_meta(os.path.join(argv[1], "run.meta"))
+
+
+def main(argv):
+    run_dir, meta = run_arguments(argv, __doc__)
     families = meta.get("families", "v4 v6").split()
     workloads = meta.get("workloads", "curl session").split()
     clk_tck = int(meta.get("clk_tck", "100"))
