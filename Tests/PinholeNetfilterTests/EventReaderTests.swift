@@ -67,11 +67,7 @@ final class EventReaderTests: XCTestCase {
     }
 
     func testConntrackEventsAreFilteredInKernelNewAndDestroyOnly() throws {
-        try F.skipUnlessRoot()
-        try F.run { namespace in
-            let nft = try RulesetInstaller()
-            try nft.run(Self.conntrackOn)
-            let events = try ConntrackEvents(filter: Self.serversFilter)
+        try Self.withConntrackEvents(Self.serversFilter) { namespace, events in
             XCTAssertEqual(events.fileDescriptors.count, 1)
 
             try Self.connectBothWays()
@@ -103,17 +99,24 @@ final class EventReaderTests: XCTestCase {
     }
 
     func testDumpKeepsOnlyFilteredTCPEntries() throws {
-        try F.skipUnlessRoot()
-        try F.run { _ in
-            let nft = try RulesetInstaller()
-            try nft.run(Self.conntrackOn)
-            let events = try ConntrackEvents(filter: Self.serversFilter)
+        try Self.withConntrackEvents(Self.serversFilter) { _, events in
             try Self.connectBothWays()
             let dumped = try events.dump()
             XCTAssertEqual(Set(dumped.map(\.destination)), [IPAddress(F.serverV4)!, IPAddress(F.serverV6)!],
                            "dump keeps only filtered TCP entries: \(dumped)")
             XCTAssertTrue(dumped.allSatisfy { $0.kind == .existing && $0.destinationPort == Self.port })
             XCTAssertTrue(dumped.allSatisfy { $0.tcpState?.isClosing == true }, "closed connections dump as closing: \(dumped)")
+        }
+    }
+
+    /// Root: runs `body` in a fresh namespace with conntrack on, with the
+    /// namespace's name and an event socket filtered by `filter`.
+    static func withConntrackEvents(_ filter: ConntrackFilter,
+                                    _ body: @escaping @Sendable (String, ConntrackEvents) throws -> Void) throws {
+        try F.skipUnlessRoot()
+        try F.run { namespace in
+            try RulesetInstaller().run(conntrackOn)
+            try body(namespace, try ConntrackEvents(filter: filter))
         }
     }
 
@@ -138,12 +141,8 @@ final class EventReaderTests: XCTestCase {
     }
 
     func testSourceOrDestinationFilterDeliversEachEventOnce() throws {
-        try F.skipUnlessRoot()
-        try F.run { _ in
-            let nft = try RulesetInstaller()
-            try nft.run(Self.conntrackOn)
-            let server = IPPrefix("\(F.serverV4)/32")!
-            let events = try ConntrackEvents(filter: ConntrackFilter(destinations: [server], sources: [server]))
+        let server = IPPrefix("\(F.serverV4)/32")!
+        try Self.withConntrackEvents(ConntrackFilter(destinations: [server], sources: [server])) { _, events in
             XCTAssertEqual(events.fileDescriptors.count, 1)
             // Active mode: the server connects out to the client; one server->server (matches both);
             // one client->client (matches neither).
@@ -167,12 +166,8 @@ final class EventReaderTests: XCTestCase {
     }
 
     func testDataConnectionsBringOnlyTheirNewEvent() throws {
-        try F.skipUnlessRoot()
-        try F.run { namespace in
-            let nft = try RulesetInstaller()
-            try nft.run(Self.conntrackOn)
-            let servers = [IPPrefix("\(F.serverV4)/32")!, IPPrefix("\(F.serverV6)/128")!]
-            let events = try ConntrackEvents(filter: ConntrackFilter(destinations: servers, controlPorts: [Self.port]))
+        let filter = ConntrackFilter(destinations: Self.serversFilter.destinations, controlPorts: [Self.port])
+        try Self.withConntrackEvents(filter) { namespace, events in
             // A control connection (port 2121) and a data connection (port 50000), each v4 and v6.
             let dataPort: UInt16 = 50000
             for (client, server) in [(F.clientV4, F.serverV4), (F.clientV6, F.serverV6)] {
