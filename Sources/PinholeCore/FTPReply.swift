@@ -13,6 +13,16 @@ public enum FTPReply: Sendable, Equatable {
     /// A final 227/229 line that does not parse strictly or closes a multi-line 227/229
     /// reply (.malformed), or any line with a NUL byte (.nulByte).
     case malformed(Refusal)
+
+    /// Whether the line answers the oldest outstanding command (the inspector
+    /// dequeues it): anything but a continuation or a 1xx preliminary reply.
+    public var isFinal: Bool {
+        switch self {
+        case .continuation: false
+        case .otherFinal(let code): code >= 200
+        case .enteringPassive, .enteringExtendedPassive, .malformed: true
+        }
+    }
 }
 
 /// Reads server reply lines, tracking multi-line replies (RFC 959 4.2): "NNN-" opens one,

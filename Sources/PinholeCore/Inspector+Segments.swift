@@ -66,10 +66,10 @@ extension Inspector {
         switch FTPCommand.parse(line) {
         case .pasv:
             sessions[key]?.enqueue(.pasv)
-            lastPassiveRequest = now
+            (lastPassiveRequest, lastPassiveRequestAnswered) = (now, false)
         case .epsv:
             sessions[key]?.enqueue(.epsv)
-            lastPassiveRequest = now
+            (lastPassiveRequest, lastPassiveRequestAnswered) = (now, false)
         case .epsvAll, .other: sessions[key]?.enqueue(.other)
         case .malformed(let reason):
             refuse(key, reason, "client line is not a well-formed command", events: &events)
@@ -101,6 +101,9 @@ extension Inspector {
         guard var s = sessions[key] else { return }
         let reply = s.replies.read(line)
         sessions[key] = s
+        if reply.isFinal, let front = s.outstanding.first, front == .pasv || front == .epsv {
+            lastPassiveRequestAnswered = true
+        }
         switch reply {
         case .continuation:
             return

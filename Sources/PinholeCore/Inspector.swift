@@ -8,8 +8,10 @@ public struct Inspector: Sendable {
     public internal(set) var pinholes: [PinholeKey: Pinhole] = [:]
     public internal(set) var counters = Counters()
     var recentlyClosed = RecentlyClosed()
-    /// When a client last asked for passive mode (see `expectsDataConnection`).
+    /// When a client last asked for passive mode, and whether a final reply
+    /// has answered a passive request since (see `expectsDataConnection`).
     public internal(set) var lastPassiveRequest: Instant?
+    public internal(set) var lastPassiveRequestAnswered = false
 
     public init(policy: Policy) {
         self.policy = policy
@@ -19,13 +21,18 @@ public struct Inspector: Sendable {
 
     /// Whether a data connection is probably being set up right now: a
     /// pinhole waits for its connection, or a client sent PASV/EPSV less than
-    /// `passiveReplyWindowNanoseconds` ago (its 227/229, then the SYN, usually
-    /// follow within tens of microseconds). A hint for the daemon's
-    /// busy-polling; nothing is decided on it, so one shared timestamp for all
-    /// sessions is enough.
+    /// `passiveReplyWindowNanoseconds` ago and no reply has answered it yet
+    /// (its 227/229, then the SYN, usually follow within tens of
+    /// microseconds). Once answered, the pinhole it opened speaks for it, and
+    /// when that is used nothing more is coming: the daemon then spins by its
+    /// adaptive window only (measured: the whole window after RETR, the 150
+    /// and the 226 was most of curl's wasted spinning). A hint for the
+    /// daemon's busy-polling; nothing is decided on it, so one shared record
+    /// for all sessions is enough (two sessions' requests interleaving can
+    /// end it early: the cost is a wakeup, not a wrong decision).
     public func expectsDataConnection(now: Instant) -> Bool {
         if !pinholes.isEmpty { return true }
-        guard let t = lastPassiveRequest else { return false }
+        guard let t = lastPassiveRequest, !lastPassiveRequestAnswered else { return false }
         return now.nanoseconds >= t.nanoseconds && now.nanoseconds - t.nanoseconds < Inspector.passiveReplyWindowNanoseconds
     }
 

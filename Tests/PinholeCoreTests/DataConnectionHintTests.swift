@@ -19,6 +19,46 @@ final class DataConnectionHintTests: XCTestCase {
         XCTAssertFalse(i.expectsDataConnection(now: later), "used: nothing is expected any more")
     }
 
+    func testAnsweredAndUsedNothingIsExpectedWithinTheWindow() {
+        var (i, c) = FTPConversation.started()
+        _ = c.client(&i, "PASV\r\n")
+        let ev = c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80)\r\n")
+        XCTAssertEqual(ev.opened.count, 1)
+        _ = i.markUsed(ev.opened[0].key)
+        // RETR, its 150 and its 226 follow at once: none of them is a data
+        // connection still to come, though the PASV is well within the window.
+        _ = c.client(&i, "RETR small.txt\r\n")
+        XCTAssertLessThan(c.now.nanoseconds - i.lastPassiveRequest!.nanoseconds, Inspector.passiveReplyWindowNanoseconds)
+        XCTAssertFalse(i.expectsDataConnection(now: c.now))
+        _ = c.server(&i, "150 Opening BINARY mode data connection.\r\n")
+        XCTAssertFalse(i.expectsDataConnection(now: c.now))
+        // The next PASV expects again.
+        _ = c.server(&i, "226 Transfer complete.\r\n")
+        _ = c.client(&i, "PASV\r\n")
+        XCTAssertTrue(i.expectsDataConnection(now: c.now))
+    }
+
+    func testARefusedOrErrorReplyEndsTheExpectation() {
+        var (i, c) = FTPConversation.started()
+        _ = c.client(&i, "EPSV\r\n")
+        // Multi-line text and a 1xx do not answer the EPSV.
+        _ = c.server(&i, "229-Wait for it\r\n")
+        XCTAssertTrue(i.expectsDataConnection(now: c.now), "a continuation line answers nothing")
+        _ = c.server(&i, "229 done\r\n")  // closes the multi-line reply: malformed, dequeued
+        XCTAssertFalse(i.expectsDataConnection(now: c.now))
+        _ = c.client(&i, "EPSV\r\n")
+        _ = c.server(&i, "125 hold on\r\n")
+        XCTAssertTrue(i.expectsDataConnection(now: c.now), "a 1xx is preliminary: the EPSV still waits")
+        _ = c.server(&i, "425 Cannot open data connection.\r\n")
+        XCTAssertTrue(i.pinholes.isEmpty)
+        XCTAssertFalse(i.expectsDataConnection(now: c.now), "refused by the server: no connection is coming")
+        // A 229 naming a port outside data_ports is refused by us: nothing comes either.
+        _ = c.client(&i, "EPSV\r\n")
+        _ = c.server(&i, "229 Entering Extended Passive Mode (|||80|)\r\n")
+        XCTAssertTrue(i.pinholes.isEmpty)
+        XCTAssertFalse(i.expectsDataConnection(now: c.now))
+    }
+
     func testAPASVWithoutReplyStopsCountingAfterTheWindow() {
         var (i, c) = FTPConversation.started()
         _ = c.client(&i, "PASV\r\n")
