@@ -147,31 +147,71 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 
-    /// Dotted quad for IPv4; RFC 5952 canonical text for IPv6.
+    /// Dotted quad for IPv4; RFC 5952 canonical text for IPv6 (lowercase,
+    /// no leading zeros, the longest run of two or more zero groups as `::`,
+    /// the first of equal runs). Written straight into the string's storage,
+    /// with no array or string per group: every log line formats two to four
+    /// addresses (bench/README.md, "Log lines").
     public var description: String {
-        switch family {
-        case .ipv4:
-            return bytes.map(String.init).joined(separator: ".")
-        case .ipv6:
-            var groups = [UInt16]()
-            for shift in stride(from: 48, through: 0, by: -16) { groups.append(UInt16(high >> UInt64(shift) & 0xffff)) }
-            for shift in stride(from: 48, through: 0, by: -16) { groups.append(UInt16(low >> UInt64(shift) & 0xffff)) }
-            // Longest run of two or more zero groups, first one wins a tie.
-            var bestStart = -1, bestLen = 0, runStart = -1
-            for n in 0...8 {
-                if n < 8, groups[n] == 0 {
-                    if runStart < 0 { runStart = n }
-                } else if runStart >= 0 {
-                    if n - runStart > bestLen { bestStart = runStart; bestLen = n - runStart }
-                    runStart = -1
+        String(unsafeUninitializedCapacity: 39) { out in
+            var n = 0
+            func put(_ c: UInt8) {
+                out[n] = c
+                n += 1
+            }
+            switch family {
+            case .ipv4:
+                for shift in stride(from: 24, through: 0, by: -8) {
+                    let b = UInt8(truncatingIfNeeded: low >> UInt64(shift))
+                    if shift != 24 { put(UInt8(ascii: ".")) }
+                    if b >= 100 { put(0x30 + b / 100) }
+                    if b >= 10 { put(0x30 + b / 10 % 10) }
+                    put(0x30 + b % 10)
+                }
+            case .ipv6:
+                let (start, length) = longestZeroRun()
+                var i = 0
+                while i < 8 {
+                    if i == start {
+                        put(UInt8(ascii: ":"))
+                        put(UInt8(ascii: ":"))
+                        i += length
+                        continue
+                    }
+                    if i > 0, i != start + length || length == 0 { put(UInt8(ascii: ":")) }
+                    let g = group(i)
+                    var shift = 12
+                    while shift > 0, g >> UInt16(shift) == 0 { shift -= 4 }
+                    while shift >= 0 {
+                        put(Self.hexDigits[Int(g >> UInt16(shift) & 0xf)])
+                        shift -= 4
+                    }
+                    i += 1
                 }
             }
-            func hex(_ range: Range<Int>) -> String {
-                groups[range].map { String($0, radix: 16) }.joined(separator: ":")
-            }
-            if bestLen < 2 { return hex(0..<8) }
-            return hex(0..<bestStart) + "::" + hex((bestStart + bestLen)..<8)
+            return n
         }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// IPv6 group `i` (0...7), most significant first.
+    private func group(_ i: Int) -> UInt16 {
+        UInt16(truncatingIfNeeded: (i < 4 ? high : low) >> UInt64(48 - 16 * (i % 4)))
+    }
+
+    /// The first longest run of two or more zero groups: (start, length), or (-1, 0).
+    private func longestZeroRun() -> (Int, Int) {
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for i in 0...8 {
+            if i < 8, group(i) == 0 {
+                if runStart < 0 { runStart = i }
+            } else if runStart >= 0 {
+                if i - runStart > bestLength { (bestStart, bestLength) = (runStart, i - runStart) }
+                runStart = -1
+            }
+        }
+        return bestLength < 2 ? (-1, 0) : (bestStart, bestLength)
     }
 
     public static func < (a: IPAddress, b: IPAddress) -> Bool {

@@ -21,12 +21,29 @@ enum SystemClock {
         var t = time_t(seconds.rounded(.down))
         var tm = Glibc.tm()
         gmtime_r(&t, &tm)
-        let ms = Int((seconds - Double(t)) * 1000)
-        func pad(_ v: Int32, _ n: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, n - s.count)) + s
+        let ms = Int32(min(999, max(0, (seconds - Double(t)) * 1000)))
+        // Digits written in place, one string and no pieces: every log line starts with this.
+        return String(unsafeUninitializedCapacity: 24) { out in
+            var n = 0
+            func put(_ v: Int32, digits: Int, then separator: Character?) {
+                var d = digits - 1
+                while d >= 0 {
+                    var p: Int32 = 1
+                    for _ in 0..<d { p *= 10 }
+                    out[n] = 0x30 + UInt8(truncatingIfNeeded: v / p % 10)
+                    n += 1
+                    d -= 1
+                }
+                if let separator { out[n] = separator.asciiValue!; n += 1 }
+            }
+            put(tm.tm_year + 1900, digits: 4, then: "-")
+            put(tm.tm_mon + 1, digits: 2, then: "-")
+            put(tm.tm_mday, digits: 2, then: "T")
+            put(tm.tm_hour, digits: 2, then: ":")
+            put(tm.tm_min, digits: 2, then: ":")
+            put(tm.tm_sec, digits: 2, then: ".")
+            put(ms, digits: 3, then: "Z")
+            return n
         }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1, 2))-\(pad(tm.tm_mday, 2))T"
-            + "\(pad(tm.tm_hour, 2)):\(pad(tm.tm_min, 2)):\(pad(tm.tm_sec, 2)).\(pad(Int32(ms), 3))Z"
     }
 }
