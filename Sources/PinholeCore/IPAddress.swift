@@ -178,7 +178,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
                         i += length
                         continue
                     }
-                    if i > 0, i != start + length || length == 0 { put(UInt8(ascii: ":")) }
+                    if i > 0, i != start + length { put(UInt8(ascii: ":")) }  // none right after "::"
                     let g = group(i)
                     var shift = 12
                     while shift > 0, g >> UInt16(shift) == 0 { shift -= 4 }
