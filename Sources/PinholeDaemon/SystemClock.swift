@@ -25,16 +25,15 @@ enum SystemClock {
         // Digits written in place, one string and no pieces: every log line starts with this.
         return String(unsafeUninitializedCapacity: 24) { out in
             var n = 0
-            func put(_ v: Int32, digits: Int, then separator: Character?) {
-                var d = digits - 1
-                while d >= 0 {
-                    var p: Int32 = 1
-                    for _ in 0..<d { p *= 10 }
-                    out[n] = 0x30 + UInt8(truncatingIfNeeded: v / p % 10)
-                    n += 1
-                    d -= 1
+            // `digits` digits of `v`, zero-padded, filled from the right; then `separator`.
+            func put(_ v: Int32, digits: Int, then separator: Unicode.Scalar) {
+                var v = v
+                for k in stride(from: digits - 1, through: 0, by: -1) {
+                    out[n + k] = 0x30 + UInt8(truncatingIfNeeded: v % 10)
+                    v /= 10
                 }
-                if let separator { out[n] = separator.asciiValue!; n += 1 }
+                out[n + digits] = UInt8(ascii: separator)
+                n += digits + 1
             }
             put(tm.tm_year + 1900, digits: 4, then: "-")
             put(tm.tm_mon + 1, digits: 2, then: "-")
