@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# pinholed busy-polls for up to --busy-poll-us after an event while a control
-# session is open (SpinWindow), so the copies inside an FTP exchange do not each
-# wake a sleeping thread. The spin must end and the loop sleep when nothing
-# comes: an idle pinholed uses (almost) no CPU, with no session open and with
-# one open but quiet. This fails if the loop never sleeps (a spin that only an
-# event ends, a poll without timeout).
+# pinholed busy-polls for --busy-poll-us while a data connection is being set
+# up (SpinWindow): a 227/229 and its data SYN then come within tens of µs. The
+# spin must end and the loop sleep when nothing comes: an idle pinholed uses
+# (almost) no CPU, with no session open, with one open but quiet, and with a
+# pinhole that waits for a connection that never comes (the spin's own
+# condition, true for the pinhole's whole 30 s). This fails if the loop never
+# sleeps (a spin that only an event ends, a poll without timeout).
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
@@ -31,7 +32,7 @@ for n in 1 2 3 4 5; do
 done
 idle_ticks "no session open, after 5 curl transfers"
 
-# A session that transfers (its events grow the spin window), then goes quiet.
+# A session that transfers, then goes quiet.
 drive_start v4
 for n in 1 2 3; do
     drive_passive epsv
@@ -39,5 +40,12 @@ for n in 1 2 3; do
     [[ "${DRIVE_REPLY}" == ok\ * ]] || fail "idle cpu: NLST ${n} through pinholed failed: ${DRIVE_REPLY}"
 done
 idle_ticks "one quiet session open, after 3 listings in it"
+
+# The same session asks for a data connection and does not make it yet.
+drive_passive epsv
+[[ "$(pinhole_count)" -eq 1 ]] || fail "idle cpu: expected 1 open pinhole after EPSV, pinholectl lists $(pinhole_count)"
+idle_ticks "a pinhole waiting for its connection"
+drive nlst
+[[ "${DRIVE_REPLY}" == ok\ * ]] || fail "idle cpu: NLST through the pinhole that waited failed: ${DRIVE_REPLY}"
 drive quit
 stop_pinholed
