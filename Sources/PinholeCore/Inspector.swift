@@ -24,12 +24,12 @@ public struct Inspector: Sendable {
     /// `passiveReplyWindowNanoseconds` ago and no reply has answered it yet
     /// (its 227/229, then the SYN, usually follow within tens of
     /// microseconds). Once answered, the pinhole it opened speaks for it, and
-    /// when that is used nothing more is coming (measured: spinning on
-    /// through RETR, the 150 and the 226 was most of curl's wasted
-    /// spinning). The daemon's busy-polling hint (SpinWindow); nothing is
-    /// decided on it, so one shared record for all sessions is enough (two
-    /// sessions' requests interleaving can end it early: the cost is a
-    /// wakeup, not a wrong decision).
+    /// when that is used nothing more is coming: the daemon then spins by its
+    /// adaptive window only (measured: the whole window after RETR, the 150
+    /// and the 226 was most of curl's wasted spinning). A hint for the
+    /// daemon's busy-polling; nothing is decided on it, so one shared record
+    /// for all sessions is enough (two sessions' requests interleaving can
+    /// end it early: the cost is a wakeup, not a wrong decision).
     public func expectsDataConnection(now: Instant) -> Bool {
         if !pinholes.isEmpty { return true }
         guard let t = lastPassiveRequest, !lastPassiveRequestAnswered else { return false }

@@ -1,30 +1,46 @@
 /// How long the daemon busy-polls its sockets after a round before it sleeps
-/// in poll(2): the whole limit while a data connection is being set up, not
-/// at all otherwise.
+/// in poll(2). Waking a sleeping thread costs the CPU that forwards the packet
+/// an inter-processor interrupt (on a VM, also an exit), about as much as a
+/// whole FTP command's trip through the firewall. Inside an FTP exchange the
+/// next copy usually comes within tens of microseconds, so a short spin
+/// catches it without that cost.
 ///
-/// While a client's PASV/EPSV waits for its reply, or a pinhole for its
-/// connection, the 227/229 and then the data SYN come within tens of
-/// microseconds, and a SYN that beats its pinhole waits in the race guard's
-/// queue until the daemon has read the reply: catching both awake is what
-/// spinning is for. Between those moments the next event is a client's or a
-/// server's next move, which nothing here predicts. Spinning for those too
-/// (the guest cpuidle-haltpoll governor's adaptive window, until 2026-12)
-/// spared the forwarding CPU some wakeups but cost 0.3-0.4 ms of CPU per
-/// transfer, for 0-2% of a pinned one-session transfer's time and nothing
-/// measurable in curl's or free (bench/README.md, "Spinning only for a data
-/// connection").
+/// The rule is the guest cpuidle-haltpoll governor's
+/// (drivers/cpuidle/governors/haltpoll.c, adjust_poll_limit), applied to one
+/// thread: after sleeping, grow the window if the wait was shorter than
+/// `limit`, halve it if longer. An idle firewall shrinks it to zero and never
+/// spins; each round spins at most `limit`.
 public struct SpinWindow: Sendable {
-    /// The spin; 0 turns spinning off.
+    /// The longest spin, and the longest wait worth spinning for; 0 turns spinning off.
     public let limitNanoseconds: UInt64
+    /// How long the next spin lasts.
+    public private(set) var nanoseconds: UInt64 = 0
+    /// The first step up from 0 (haltpoll's guest_halt_poll_grow_start is 50 µs).
+    public static let growStartNanoseconds: UInt64 = 10_000
 
     public init(limitMicroseconds: UInt32) {
         limitNanoseconds = UInt64(limitMicroseconds) * 1000
     }
 
     /// How long to spin before this wait. None while no control session is
-    /// open: the next event is then a new connection (in a curl loop, the
-    /// next client's start-up).
+    /// open: the next event is then a new connection, which nothing predicts
+    /// (in a curl loop, the next client's start-up). The whole limit while a
+    /// data connection is being set up: its 227/229 and then its SYN come
+    /// within tens of µs, and a SYN that finds the daemon asleep waits for it.
     public func spin(sessionsOpen: Bool, dataConnectionExpected: Bool) -> UInt64 {
-        sessionsOpen && dataConnectionExpected ? limitNanoseconds : 0
+        guard sessionsOpen else { return 0 }
+        return dataConnectionExpected ? limitNanoseconds : nanoseconds
+    }
+
+    /// The daemon waited `waited` for its next event: spun, then slept if
+    /// nothing came. A wait the spin covered changes nothing.
+    public mutating func record(waited: UInt64) {
+        guard waited > nanoseconds else { return }
+        if waited <= limitNanoseconds {
+            nanoseconds = min(limitNanoseconds, max(SpinWindow.growStartNanoseconds, nanoseconds &* 2))
+        } else {
+            nanoseconds /= 2
+            if nanoseconds < SpinWindow.growStartNanoseconds { nanoseconds = 0 }
+        }
     }
 }

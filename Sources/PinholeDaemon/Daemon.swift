@@ -5,8 +5,8 @@ import PinholeCore
 import PinholeNetfilter
 
 /// pinholed: one thread owns all state. It polls the NFLOG, conntrack and
-/// control sockets, a signal pipe and a timer (spinning briefly while a data
-/// connection is being set up, see SpinWindow); feeds the inspector; and after every round makes the
+/// control sockets, a signal pipe and a timer (spinning briefly after each
+/// event, see SpinWindow); feeds the inspector; and after every round makes the
 /// kernel sets match the inspector (one batch).
 public final class Daemon {
     let options: DaemonOptions
@@ -30,7 +30,7 @@ public final class Daemon {
     var signals: SignalPipe!
     var running = true
     var lastTableCheck: Instant
-    let spin: SpinWindow
+    var spin: SpinWindow
 
     /// Everything up to `ready`. Throws for anything that should stop start-up.
     public init(options: DaemonOptions, policy loaded: LoadedPolicy) throws(DaemonError) {
@@ -140,7 +140,8 @@ public final class Daemon {
     }
 
     /// poll(2) the sockets: spin first (timeout 0) for as long as the spin
-    /// window says, then sleep until an event or the next deadline.
+    /// window says, then sleep until an event or the next deadline. Every wait
+    /// teaches the window.
     private func waitForEvents(_ fds: inout [pollfd]) -> Int32 {
         let start = SystemClock.now()
         var n: Int32 = 0
@@ -156,6 +157,7 @@ public final class Daemon {
             } while n == 0 && SystemClock.now().nanoseconds < until
         }
         if n == 0 { n = poll(&fds, nfds_t(fds.count), pollTimeoutMs()) }
+        spin.record(waited: SystemClock.now().nanoseconds - start.nanoseconds)
         return n
     }
 

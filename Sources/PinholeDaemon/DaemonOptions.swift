@@ -6,7 +6,7 @@ public struct DaemonOptions: Sendable {
     /// Overrides the policy's `socket`.
     public var socketPath: String?
     public var logLevel: Logger.Level
-    /// The event loop's busy-poll while a data connection is being set up (see SpinWindow); 0 turns it off.
+    /// The event loop's longest busy-poll (see SpinWindow); 0 turns it off.
     public var busyPollMicroseconds: UInt32
     public static let defaultBusyPollMicroseconds: UInt32 = 150
     /// Debug only: wait this long before committing pinholes (tests the race guard).

@@ -33,7 +33,7 @@ struct PinholedCommand: ParsableCommand {
     var printRuleset = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Busy-poll before sleeping while a data connection is being set up, in microseconds (0: never spin).",
+        "Longest busy-poll after an event before sleeping, in microseconds (0: never spin).",
         valueName: "US"))
     var busyPollUs: UInt32 = DaemonOptions.defaultBusyPollMicroseconds
 

@@ -2,29 +2,74 @@ import PinholeCore
 import XCTest
 
 final class SpinWindowTests: XCTestCase {
-    func testSpinsTheWholeLimitOnlyWhileADataConnectionIsExpectedInAnOpenSession() {
-        let w = SpinWindow(limitMicroseconds: 200)
-        XCTAssertEqual(w.limitNanoseconds, 200_000)
-        XCTAssertEqual(w.spin(sessionsOpen: true, dataConnectionExpected: true), 200_000, "the whole limit")
-        XCTAssertEqual(w.spin(sessionsOpen: true, dataConnectionExpected: false), 0,
-                       "between a session's exchanges the next event is nobody's to predict: sleep")
-        XCTAssertEqual(w.spin(sessionsOpen: false, dataConnectionExpected: true), 0, "no session: nothing to spin for")
-        XCTAssertEqual(w.spin(sessionsOpen: false, dataConnectionExpected: false), 0)
+    let us: UInt64 = 1000
+
+    func testStartsOffAndGrowsFromTheStartStepForShortWaits() {
+        var w = SpinWindow(limitMicroseconds: 200)
+        XCTAssertEqual(w.nanoseconds, 0, "no spin before any wait was seen")
+        w.record(waited: 30 * us)
+        XCTAssertEqual(w.nanoseconds, SpinWindow.growStartNanoseconds)
+        w.record(waited: 30 * us)
+        XCTAssertEqual(w.nanoseconds, 2 * SpinWindow.growStartNanoseconds)
+        w.record(waited: 150 * us)
+        XCTAssertEqual(w.nanoseconds, 4 * SpinWindow.growStartNanoseconds)
+    }
+
+    func testNeverSpinsLongerThanTheLimit() {
+        var w = SpinWindow(limitMicroseconds: 200)
+        for _ in 0..<20 { w.record(waited: 199 * us) }
+        XCTAssertEqual(w.nanoseconds, 200 * us)
+        w.record(waited: 200 * us)
+        XCTAssertEqual(w.nanoseconds, 200 * us)
+    }
+
+    func testAWaitTheSpinCoveredChangesNothing() {
+        var w = SpinWindow(limitMicroseconds: 200)
+        for _ in 0..<3 { w.record(waited: 100 * us) }  // 40 µs
+        XCTAssertEqual(w.nanoseconds, 40 * us)
+        w.record(waited: 40 * us)
+        w.record(waited: 1 * us)
+        XCTAssertEqual(w.nanoseconds, 40 * us)
+    }
+
+    func testLongWaitsHalveItDownToOff() {
+        var w = SpinWindow(limitMicroseconds: 200)
+        for _ in 0..<20 { w.record(waited: 100 * us) }
+        XCTAssertEqual(w.nanoseconds, 160 * us, "10, 20, 40, 80, 160: a 100 µs wait is then covered")
+        w.record(waited: 199 * us)
+        XCTAssertEqual(w.nanoseconds, 200 * us)
+        w.record(waited: 1_000 * us)
+        XCTAssertEqual(w.nanoseconds, 100 * us)
+        for _ in 0..<3 { w.record(waited: 1_000_000 * us) }  // 50, 25, 12.5
+        XCTAssertEqual(w.nanoseconds, 12_500)
+        w.record(waited: 1_000 * us)
+        XCTAssertEqual(w.nanoseconds, 0, "an idle firewall does not spin")
+        w.record(waited: 1_000 * us)
+        XCTAssertEqual(w.nanoseconds, 0)
     }
 
     func testZeroLimitNeverSpins() {
-        let w = SpinWindow(limitMicroseconds: 0)
-        for open in [false, true] {
-            for expected in [false, true] {
-                XCTAssertEqual(w.spin(sessionsOpen: open, dataConnectionExpected: expected), 0)
-            }
-        }
+        var w = SpinWindow(limitMicroseconds: 0)
+        for waited in [0, 1, 10, 100_000] as [UInt64] { w.record(waited: waited * us) }
+        XCTAssertEqual(w.nanoseconds, 0)
     }
 
-    func testTheLargestLimitDoesNotOverflow() {
-        // The command line caps --busy-poll-us at 10000; the type must hold any UInt32.
-        XCTAssertEqual(SpinWindow(limitMicroseconds: UInt32.max).limitNanoseconds, UInt64(UInt32.max) * 1000)
-        XCTAssertEqual(SpinWindow(limitMicroseconds: 10_000).spin(sessionsOpen: true, dataConnectionExpected: true),
-                       10_000_000)
+    func testHostileWaitValuesStayInBounds() {
+        var w = SpinWindow(limitMicroseconds: 10_000)
+        for waited in [UInt64.max, 0, 9_999_999, UInt64.max / 2, 1] { w.record(waited: waited) }
+        XCTAssertLessThanOrEqual(w.nanoseconds, w.limitNanoseconds)
+        w = SpinWindow(limitMicroseconds: UInt32.max)  // the command line caps it; the type must not overflow
+        for _ in 0..<80 { w.record(waited: 1) ; w.record(waited: w.nanoseconds + 1) }
+        XCTAssertLessThanOrEqual(w.nanoseconds, w.limitNanoseconds)
+    }
+
+    func testSpinsOnlyWithASessionOpenAndTheWholeLimitWhileADataConnectionIsExpected() {
+        var w = SpinWindow(limitMicroseconds: 200)
+        w.record(waited: 30 * us)  // 10 µs
+        XCTAssertEqual(w.spin(sessionsOpen: true, dataConnectionExpected: false), 10 * us, "the learned window")
+        XCTAssertEqual(w.spin(sessionsOpen: true, dataConnectionExpected: true), 200 * us, "the whole limit")
+        XCTAssertEqual(w.spin(sessionsOpen: false, dataConnectionExpected: true), 0, "no session: nothing to spin for")
+        XCTAssertEqual(SpinWindow(limitMicroseconds: 0).spin(sessionsOpen: true, dataConnectionExpected: true), 0,
+                       "a limit of 0 never spins")
     }
 }

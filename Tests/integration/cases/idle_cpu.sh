@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# pinholed busy-polls for --busy-poll-us while a data connection is being set
-# up (SpinWindow): a 227/229 and its data SYN then come within tens of µs. The
-# spin must end and the loop sleep when nothing comes: an idle pinholed uses
-# (almost) no CPU, with no session open, with one open but quiet, and with a
-# pinhole that waits for a connection that never comes (the spin's own
-# condition, true for the pinhole's whole 30 s). This fails if the loop never
-# sleeps (a spin that only an event ends, a poll without timeout).
+# pinholed busy-polls for up to --busy-poll-us after an event while a control
+# session is open (SpinWindow), and for the whole of it while a data connection
+# is being set up, so the copies inside an FTP exchange do not each wake a
+# sleeping thread. The spin must end and the loop sleep when nothing comes: an
+# idle pinholed uses (almost) no CPU, with no session open, with one open but
+# quiet, and with a pinhole that waits for a connection that never comes (the
+# whole-limit condition, true for the pinhole's whole 30 s). This fails if the
+# loop never sleeps (a spin that only an event ends, a poll without timeout).
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
@@ -32,7 +33,7 @@ for n in 1 2 3 4 5; do
 done
 idle_ticks "no session open, after 5 curl transfers"
 
-# A session that transfers, then goes quiet.
+# A session that transfers (its events grow the spin window), then goes quiet.
 drive_start v4
 for n in 1 2 3; do
     drive_passive epsv
