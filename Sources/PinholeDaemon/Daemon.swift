@@ -31,8 +31,6 @@ public final class Daemon {
     var running = true
     var lastTableCheck: Instant
     var spin: SpinWindow
-    /// pollOnce's poll(2) array, kept between rounds.
-    var pollFDs: [pollfd] = []
 
     /// Everything up to `ready`. Throws for anything that should stop start-up.
     public init(options: DaemonOptions, policy loaded: LoadedPolicy) throws(DaemonError) {
@@ -101,43 +99,39 @@ public final class Daemon {
     }
 
     private func pollOnce() {
-        // One array for every round: a round is tens of µs while a session
-        // is busy, and this one needs no allocation after the first.
-        pollFDs.removeAll(keepingCapacity: true)
-        func add(_ fd: Int32) { pollFDs.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
+        var fds: [pollfd] = []
+        func add(_ fd: Int32) { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) }
         add(signals.readFD)
         add(nflog.fileDescriptor)
-        let conntrackFDs = conntrack.fileDescriptors
-        for fd in conntrackFDs { add(fd) }
+        for fd in conntrack.fileDescriptors { add(fd) }
         if let queue { add(queue.fileDescriptor) }
         let controlFDs = control.fileDescriptors
         for fd in controlFDs { add(fd) }
-        let n = waitForEvents(&pollFDs)
+        let n = waitForEvents(&fds)
         if n < 0, errno != EINTR {
             logger.error("poll failed", metadata: ["error": "\(String(cString: strerror(errno)))"])
             return
         }
-        let fds = pollFDs
-        func ready(_ fd: Int32) -> Bool { fds.contains { $0.fd == fd && $0.revents != 0 } }  // a handful: a scan
-        if ready(signals.readFD) { handleSignals() }
+        let ready = fds.filter { $0.revents != 0 }.map(\.fd)  // a handful: no Set to hash
+        if ready.contains(signals.readFD) { handleSignals() }
         // The packet path first: a client may be connecting right now. Answer
         // SYNs that already queued for the pinholes these copies opened, commit
         // the rest (a SYN that finds its element never waits for us; `reconcile`
         // answers those that queued during the commit), then the queue, and
         // only then read conntrack, whose events never open anything. Log lines
         // go last. (A SYN queued while we worked makes the next poll return at once.)
-        if ready(nflog.fileDescriptor) {
+        if ready.contains(nflog.fileDescriptor) {
             let opened = inspector.counters.pinholesOpened
             readNflog()
             if inspector.counters.pinholesOpened != opened { answerQueue() }
             reconcile()
         }
-        if let queue, ready(queue.fileDescriptor) { readQueue() }
+        if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
         decideHeldSyns()
-        if conntrackFDs.contains(where: ready) { readConntrack() }
+        if conntrack.fileDescriptors.contains(where: ready.contains) { readConntrack() }
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
-        for fd in controlFDs where ready(fd) {
+        for fd in controlFDs where ready.contains(fd) {
             control.handleReadable(fd: fd) { req, peer in self.answer(req, peer: peer) }
         }
         reconcile()  // everything else this round changed: released SYNs, closes, expiries, flushes

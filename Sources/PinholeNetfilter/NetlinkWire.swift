@@ -19,12 +19,6 @@ struct NetlinkMessage {
     /// Attributes that follow the nfgenmsg header of a netfilter message.
     var nfAttributes: [NetlinkAttribute] { NetlinkAttribute.parse(payload.dropFirst(4)) }
 
-    /// The first of them of `type`, found without building the list: the
-    /// per-packet path (NFLOG copies, queued SYNs) reads two or three.
-    func nfAttribute(_ type: UInt32) -> NetlinkAttribute? {
-        NetlinkAttribute.first(UInt16(type), in: payload.dropFirst(4))
-    }
-
     /// Splits a buffer into messages; stops at the first malformed length.
     static func parse(_ buffer: ArraySlice<UInt8>) -> [NetlinkMessage] {
         var out: [NetlinkMessage] = []
@@ -66,32 +60,14 @@ struct NetlinkAttribute {
 
     static func parse(_ buffer: ArraySlice<UInt8>) -> [NetlinkAttribute] {
         var out: [NetlinkAttribute] = []
-        walk(buffer) { out.append($0); return true }
-        return out
-    }
-
-    /// The first attribute of `type` in `buffer`, as `parse(buffer).first(type)` finds it.
-    static func first(_ type: UInt16, in buffer: ArraySlice<UInt8>) -> NetlinkAttribute? {
-        var found: NetlinkAttribute?
-        walk(buffer) { a in
-            if a.type == type { found = a }
-            return found == nil
-        }
-        return found
-    }
-
-    /// Hands `body` each attribute in order until it returns false; stops at
-    /// the first malformed length.
-    private static func walk(_ buffer: ArraySlice<UInt8>, _ body: (NetlinkAttribute) -> Bool) {
         var i = buffer.startIndex
         while buffer.endIndex - i >= 4 {
             let len = Int(buffer.u16(at: i))
-            guard len >= 4, len <= buffer.endIndex - i else { return }
-            let a = NetlinkAttribute(type: buffer.u16(at: i + 2) & ~UInt16(NLA_F_NESTED | NLA_F_NET_BYTEORDER),
-                                     bytes: buffer[i..<(i + len)])
-            guard body(a) else { return }
+            guard len >= 4, len <= buffer.endIndex - i else { break }
+            out.append(NetlinkAttribute(type: buffer.u16(at: i + 2) & ~UInt16(NLA_F_NESTED | NLA_F_NET_BYTEORDER), bytes: buffer[i..<(i + len)]))
             i += netlinkAlign(len)
         }
+        return out
     }
 }
 

@@ -26,15 +26,12 @@ public final class NflogReader {
     public let group: UInt16
     private let socket: NetlinkSocket
     private var buffer: [UInt8]
-    /// Built once: `drain` runs for every copy, and only an error reads it.
-    private let readOperation: String
 
     /// Binds `group` (unbinding a stale bind first), copies whole packets, and
     /// delivers each at once (queue threshold 1, no timeout) into a socket
     /// buffer of `bufferBytes`.
     public init(group: UInt16, bufferBytes: Int = 8 << 20) throws(NetfilterError) {
         self.group = group
-        readOperation = "read NFLOG group \(group)"
         socket = try NetlinkSocket(purpose: "NFLOG group \(group)")
         try socket.setReceiveBuffer(bytes: bufferBytes)
         socket.setReceiveTimeout(milliseconds: 5000)
@@ -71,7 +68,7 @@ public final class NflogReader {
 
     /// Hands every queued packet to `body` without blocking.
     public func drain(_ body: (NflogPacket) -> Void) throws(NetfilterError) -> DrainResult {
-        try NetlinkSocket.drain(fileDescriptor: socket.fileDescriptor, buffer: &buffer, operation: readOperation) { bytes in
+        try NetlinkSocket.drain(fileDescriptor: socket.fileDescriptor, buffer: &buffer, operation: "read NFLOG group \(group)") { bytes in
             var n = 0
             for m in NetlinkMessage.parse(bytes) {
                 if let p = Self.decode(m) { body(p); n += 1 }
@@ -84,15 +81,16 @@ public final class NflogReader {
     static func decode(_ m: NetlinkMessage) -> NflogPacket? {
         guard m.nfSubsystem == UInt8(NFNL_SUBSYS_ULOG), m.nfMessageType == UInt8(NFULNL_MSG_PACKET.rawValue),
               m.payload.count >= 4 else { return nil }
-        guard let payload = m.nfAttribute(NFULA_PAYLOAD.rawValue) else { return nil }
+        let attrs = m.nfAttributes
+        guard let payload = attrs.first(NFULA_PAYLOAD.rawValue) else { return nil }
         let family: IPFamily? = switch Int32(m.payload.first!) {
         case AF_INET: .ipv4
         case AF_INET6: .ipv6
         default: nil
         }
         // nfulnl_msg_packet_hdr: __be16 hw_protocol, __u8 hook, __u8 pad.
-        let hook = m.nfAttribute(NFULA_PACKET_HDR.rawValue).flatMap { $0.value.count >= 3 ? $0.value[$0.value.startIndex + 2] : nil }
-        return NflogPacket(prefix: m.nfAttribute(NFULA_PREFIX.rawValue)?.string ?? "", payload: Array(payload.value),
+        let hook = attrs.first(NFULA_PACKET_HDR.rawValue).flatMap { $0.value.count >= 3 ? $0.value[$0.value.startIndex + 2] : nil }
+        return NflogPacket(prefix: attrs.first(NFULA_PREFIX.rawValue)?.string ?? "", payload: Array(payload.value),
                            hook: hook, family: family)
     }
 

@@ -38,15 +38,10 @@ public final class QueueReader {
     public let queue: UInt16
     private let socket: NetlinkSocket
     private var buffer: [UInt8]
-    /// Built once: `drain` runs for every queued SYN, and only an error reads them.
-    private let readOperation: String, verdictsOperation: String, verdictOperation: String
 
     /// Binds queue `queue`, copying `copyBytes` of each packet (IP + TCP headers fit in 128).
     public init(queue: UInt16, copyBytes: UInt32 = 128, bufferBytes: Int = 4 << 20) throws(NetfilterError) {
         self.queue = queue
-        readOperation = "read NFQUEUE \(queue)"
-        verdictsOperation = "send NFQUEUE \(queue) verdicts"
-        verdictOperation = "send NFQUEUE \(queue) verdict"
         socket = try NetlinkSocket(purpose: "NFQUEUE \(queue)")
         try socket.setReceiveBuffer(bytes: bufferBytes)
         socket.setReceiveTimeout(milliseconds: 5000)
@@ -69,7 +64,7 @@ public final class QueueReader {
     /// per received datagram). Never blocks.
     public func drain(_ body: (QueuedPacket) -> Verdict) throws(NetfilterError) -> DrainResult {
         var sendError: NetfilterError?
-        let result = try NetlinkSocket.drain(fileDescriptor: socket.fileDescriptor, buffer: &buffer, operation: readOperation) { bytes in
+        let result = try NetlinkSocket.drain(fileDescriptor: socket.fileDescriptor, buffer: &buffer, operation: "read NFQUEUE \(queue)") { bytes in
             var verdicts: [UInt8] = []
             var n = 0
             for m in NetlinkMessage.parse(bytes) {
@@ -79,7 +74,7 @@ public final class QueueReader {
                 n += 1
             }
             if !verdicts.isEmpty, sendError == nil {
-                do throws(NetfilterError) { try socket.send(verdicts, operation: verdictsOperation) } catch { sendError = error }
+                do throws(NetfilterError) { try socket.send(verdicts, operation: "send NFQUEUE \(queue) verdicts") } catch { sendError = error }
             }
             return n
         }
@@ -90,16 +85,17 @@ public final class QueueReader {
     /// The verdict for a packet held back with `.later`.
     public func send(_ verdict: Verdict, id: UInt32) throws(NetfilterError) {
         guard verdict != .later else { return }
-        try socket.send(verdictMessage(id: id, verdict), operation: verdictOperation)
+        try socket.send(verdictMessage(id: id, verdict), operation: "send NFQUEUE \(queue) verdict")
     }
 
     /// An NFQNL_MSG_PACKET message as a packet; nil for anything else.
     static func decode(_ m: NetlinkMessage) -> QueuedPacket? {
         guard m.nfSubsystem == UInt8(NFNL_SUBSYS_QUEUE), m.nfMessageType == UInt8(NFQNL_MSG_PACKET.rawValue) else { return nil }
+        let attrs = m.nfAttributes
         // nfqnl_msg_packet_hdr: __be32 packet_id, __be16 hw_protocol, __u8 hook.
-        guard let hdr = m.nfAttribute(NFQA_PACKET_HDR.rawValue), let id = hdr.be32 else { return nil }
+        guard let hdr = attrs.first(NFQA_PACKET_HDR.rawValue), let id = hdr.be32 else { return nil }
         let hook = hdr.value.count >= 7 ? hdr.value[hdr.value.startIndex + 6] : nil
-        return QueuedPacket(id: id, payload: m.nfAttribute(NFQA_PAYLOAD.rawValue).map { Array($0.value) } ?? [], hook: hook)
+        return QueuedPacket(id: id, payload: attrs.first(NFQA_PAYLOAD.rawValue).map { Array($0.value) } ?? [], hook: hook)
     }
 
     /// NFQNL_MSG_VERDICT with nfqnl_msg_verdict_hdr (__be32 verdict, __be32 id), no ACK.
