@@ -101,14 +101,15 @@ extension Inspector {
         guard var s = sessions[key] else { return }
         let reply = s.replies.read(line)
         sessions[key] = s
-        if reply.isFinal, let front = s.outstanding.first, front == .pasv || front == .epsv {
+        // A continuation or a 1xx preliminary reply: the command still waits.
+        guard reply.isFinal else { return }
+        if let front = s.outstanding.first, front == .pasv || front == .epsv {
             lastPassiveRequestAnswered = true
         }
         switch reply {
         case .continuation:
-            return
+            return  // not final: returned above
         case .otherFinal(let code):
-            if code < 200 { return }  // 1xx is preliminary: the command still waits
             if case .port(let opened)? = sessions[key]?.dequeue(), let opened, code >= 400 {
                 closePinhole(opened, reason: .rejectedByServer, events: &events)
             }
