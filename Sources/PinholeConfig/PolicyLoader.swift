@@ -22,6 +22,13 @@ public enum PolicyLoader {
     }
 
     public static func parse(_ text: String, file: String) -> Result<Policy, PolicyErrors> {
+        // A UTF-8 byte-order mark (some Windows editors write one) is not YAML
+        // to Yams, which then fails at the second top-level key.
+        let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
+        if let deep = NestingGuard.firstTooDeep(text) {
+            return .failure(single(file, "nested deeper than \(NestingGuard.maxDepth) levels; a policy needs 4 (services > service > servers)",
+                                   line: deep.line, column: deep.column))
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
