@@ -21,7 +21,7 @@ import PinholeCore
 /// | service `passive`           | `true`                         | `true`/`false`                        |
 /// | service `active`            | `false`                        | `true`/`false`                        |
 /// | service `data_ports`        | `1024-65535`                   | `LOW-HIGH` or one port, in 1024-65535 |
-/// | service `pinhole_timeout`   | `30s`                          | 1s-1h (`500ms`, `30s`, `2m`, `1h`, or seconds) |
+/// | service `pinhole_timeout`   | `30s`                          | 1s-1h (`1500ms`, `30s`, `2m`, `1h`, or seconds) |
 /// | service `enforce`           | `true`, but `false` with `sets:` | `true`/`false`; `true` is an error with `sets:` |
 public enum PolicyDefaults {
     public static let table = Policy.defaultTable

@@ -100,7 +100,7 @@ extension PolicyReader {
         return range
     }
 
-    /// `500ms`, `30s`, `2m`, `1h`, or a bare number of seconds; in milliseconds.
+    /// `1500ms`, `30s`, `2m`, `1h`, or a bare number of seconds; in milliseconds.
     func duration(_ node: Node, path: String, range: ClosedRange<UInt64>) -> UInt64? {
         let allowed = "allowed: \(PolicyReader.formatDuration(range.lowerBound))-\(PolicyReader.formatDuration(range.upperBound))"
         guard case .scalar(let scalar) = node, let ms = PolicyReader.parseDuration(scalar.string) else {

@@ -106,7 +106,7 @@ public enum RulesetBuilder {
     /// bit test; `!= confirmed` would compile to an exact compare, which any
     /// other status bit, e.g. NAT's, defeats.)
     static func guardRules(_ policy: Policy) -> [String] {
-        var rules: [String] = []
+        var rules = controlPortExemptions(policy)
         for svc in policy.services where svc.enforce {
             var ports = "tcp dport \(svc.dataPorts)"
             if svc.dataPorts.contains(svc.controlPort) { ports += " tcp dport != \(svc.controlPort)" }
@@ -125,6 +125,26 @@ public enum RulesetBuilder {
                     }
                     rules.append("\(first) \(ip) saddr \(servers)\(clients) \(ports) jump pinhole_check")
                 }
+            }
+        }
+        return rules
+    }
+
+    /// A service's control connections are never data connections, but another
+    /// service's data range may hold its control port (two FTP servers on one
+    /// host, on 21 and 2121): those endpoints leave the enforce chains before
+    /// the guards. (A service's own control port is cut out of its own rules.)
+    static func controlPortExemptions(_ policy: Policy) -> [String] {
+        var rules: [String] = []
+        for svc in policy.services {
+            let covered = policy.services.contains { other in
+                other.enforce && other.name != svc.name && other.dataPorts.contains(svc.controlPort)
+            }
+            guard covered else { continue }
+            for family in IPFamily.allCases {
+                guard let servers = addressSet(svc.servers, family) else { continue }
+                let ip = family == .ipv4 ? "ip" : "ip6"
+                rules.append("ct state new \(ip) daddr \(servers) tcp dport \(svc.controlPort) return comment \"control port of \(svc.name)\"")
             }
         }
         return rules

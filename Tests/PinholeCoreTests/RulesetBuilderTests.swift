@@ -62,4 +62,27 @@ final class RulesetBuilderTests: XCTestCase {
         p.services[0].controlPort = 50_050
         XCTAssertTrue(RulesetBuilder.script(for: p).contains("tcp dport 50000-50100 tcp dport != 50050 jump"))
     }
+    /// Two FTP servers on one host, on 21 and 2121: the first one's data range
+    /// holds the second one's control port, whose new connections must not be
+    /// sent to pinhole_check (which drops them).
+    func testAnotherServicesControlPortLeavesTheGuardsFirst() {
+        var p = TestPolicy.make(ports: PortRange(lower: 1024, upper: 65535)!)
+        var alt = p.services[0]
+        alt.name = "alt"
+        alt.controlPort = 2121
+        alt.servers = [IPPrefix("203.0.113.10")!]
+        p.services.append(alt)
+        let rules = RulesetBuilder.script(for: p).split(separator: "\n").map(String.init)
+        let exemption = "add rule inet pinhole enforce_input ct state new ip daddr { 203.0.113.10 } tcp dport 2121 return comment \"control port of alt\""
+        let firstGuard = rules.firstIndex { $0.hasPrefix("add rule inet pinhole enforce_input") && $0.contains("jump pinhole_check") }
+        XCTAssertNotNil(rules.firstIndex(of: exemption))
+        XCTAssertLessThan(rules.firstIndex(of: exemption) ?? .max, firstGuard ?? -1)
+        XCTAssertTrue(rules.contains(exemption.replacingOccurrences(of: "enforce_input", with: "enforce_forward")))
+        // alt has no IPv6 server; lab's own port 21 is outside alt's range and needs nothing.
+        XCTAssertFalse(rules.contains { $0.contains("ip6 daddr") && $0.contains("return") })
+        XCTAssertFalse(rules.contains { $0.contains("tcp dport 21 return") })
+        // Without enforcement on the other service there is nothing to leave.
+        p.services[0].enforce = false
+        XCTAssertFalse(RulesetBuilder.script(for: p).contains("return comment"))
+    }
 }
