@@ -11,14 +11,19 @@ public enum FTPReply: Sendable, Equatable {
     /// never interpreted.
     case continuation
     /// A final 227/229 line that does not parse strictly or closes a multi-line 227/229
-    /// reply (.malformed), or any line with a NUL byte (.nulByte).
+    /// reply (.malformed), or a final reply line with a NUL byte (.nulByte).
     case malformed(Refusal)
+    /// A line with a NUL byte that answers nothing: it opens or continues a
+    /// multi-line reply, or is no reply line at all. Refused and counted, but
+    /// the command still waits for its reply: taking it for one would pair
+    /// every later reply with the wrong command.
+    case refusedText(Refusal)
 
     /// Whether the line answers the oldest outstanding command (the inspector
     /// dequeues it): anything but a continuation or a 1xx preliminary reply.
     public var isFinal: Bool {
         switch self {
-        case .continuation: false
+        case .continuation, .refusedText: false
         case .otherFinal(let code): code >= 200
         case .enteringPassive, .enteringExtendedPassive, .malformed: true
         }
@@ -55,7 +60,7 @@ public struct FTPReplyReader: Sendable {
 
         if let open = openMultiLineCode {
             guard code == open, separator == Self.space else {
-                return line.contains(0) ? .malformed(.nulByte) : .continuation
+                return line.contains(0) ? .refusedText(.nulByte) : .continuation
             }
             openMultiLineCode = nil
             closedReplyCode = open
@@ -64,13 +69,17 @@ public struct FTPReplyReader: Sendable {
         }
         if let code, separator == Self.hyphen {
             openMultiLineCode = code
-            return line.contains(0) ? .malformed(.nulByte) : .continuation
+            return line.contains(0) ? .refusedText(.nulByte) : .continuation
         }
-        if line.contains(0) { return .malformed(.nulByte) }
         guard let code else {
+            if line.contains(0) { return .refusedText(.nulByte) }
             // Not a reply line. Something that starts like 227/229 is refused, so it is
             // counted; anything else is text nobody interprets.
             return Self.startsLikePassiveReply(line) ? .malformed(.malformed) : .continuation
+        }
+        if line.contains(0) {
+            // A final reply line ("NNN text" or bare "NNN") still answers its command.
+            return separator == Self.space || separator == nil ? .malformed(.nulByte) : .refusedText(.nulByte)
         }
         switch (code, separator) {
         case (227, Self.space):

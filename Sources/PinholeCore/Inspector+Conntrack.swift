@@ -9,13 +9,18 @@ extension Inspector {
             let awaitingNew = sessions[key]?.awaitingConntrackNew == true
             switch e.kind {
             case .new:
-                recentlyClosed.remove(key)
+                var replaced = false
                 if let s = sessions[key], !s.awaitingConntrackNew {
                     closeSession(key, reason: .reused, events: &events)  // a stale session on reused ports
+                    replaced = true
                 }
+                // After the close, which remembers the stale session's tuple: the new connection is live.
+                recentlyClosed.remove(key)
                 sessions[key]?.awaitingConntrackNew = false
                 if e.tcpState?.isClosing != true {
-                    _ = openSession(key, service: svc, midstream: false, events: &events)
+                    // Copies of this tuple were read before its NEW: where the new
+                    // connection's streams start is not known yet (its SYN/ACK says).
+                    _ = openSession(key, service: svc, midstream: replaced, events: &events)
                 }
             case .existing:
                 if e.tcpState?.isClosing == true || recentlyClosed.contains(key) {
@@ -75,6 +80,9 @@ extension Inspector {
             fresh.pinholes = old.pinholes
             fresh.refusalsSeen = old.refusalsSeen
             fresh.suspect = old.suspect
+            // Still the same connection: its late NEW must not look like a reuse.
+            fresh.awaitingConntrackNew = old.awaitingConntrackNew
+            fresh.serverISN = old.serverISN
             sessions[key] = fresh
         }
     }

@@ -17,7 +17,8 @@ extension Inspector {
             guard openSession(key, service: service, midstream: !fresh, events: &events) else { return events }
             if fresh { sessions[key]?.awaitingConntrackNew = true }
         }
-        if fresh, sessions[key]?.serverISN == nil { sessions[key]?.serverISN = segment.sequence }
+        // Also for a session opened untrusted before it (a reused tuple's NEW).
+        if fresh, sessions[key]?.serverISN == nil { sessions[key]?.startStreams(serverISN: segment.sequence) }
         guard var s = sessions[key] else { return events }
         let (lines, overflowed) = fromClient ? s.client.accept(segment) : s.server.accept(segment)
         sessions[key] = s
@@ -101,16 +102,22 @@ extension Inspector {
         guard var s = sessions[key] else { return }
         let reply = s.replies.read(line)
         sessions[key] = s
-        // A continuation or a 1xx preliminary reply: the command still waits.
+        if case .refusedText(let reason) = reply {
+            refuse(key, reason, "server text line has a NUL byte", events: &events)
+        }
+        // A continuation, refused text or a 1xx preliminary reply: the command still waits.
         guard reply.isFinal else { return }
         if let front = s.outstanding.first, front == .pasv || front == .epsv {
             lastPassiveRequestAnswered = true
         }
         switch reply {
-        case .continuation:
+        case .continuation, .refusedText:
             return  // not final: returned above
         case .otherFinal(let code):
-            if case .port(let opened)? = sessions[key]?.dequeue(), let opened, code >= 400 {
+            // Only while the pinhole is still this session's: another session
+            // (the same client behind NAT) may have taken the tuple over since.
+            if case .port(let opened)? = sessions[key]?.dequeue(), let opened, code >= 400,
+               pinholes[opened]?.session == key {
                 closePinhole(opened, reason: .rejectedByServer, events: &events)
             }
         case .malformed(let reason):

@@ -40,6 +40,16 @@ struct Session: Sendable {
         server = StreamReader(synchronized: !midstream)
     }
 
+    /// The connection's SYN/ACK: both streams start here, in step, and
+    /// nothing read before it (on this tuple) is waiting for a reply.
+    mutating func startStreams(serverISN isn: UInt32) {
+        serverISN = isn
+        client = StreamReader(synchronized: true)
+        server = StreamReader(synchronized: true)
+        replies = FTPReplyReader()
+        outstanding = []
+    }
+
     /// Outstanding requests are bounded: a client pipelining thousands of
     /// commands must not grow memory; losing track only makes us stricter.
     static let maxOutstanding = 32

@@ -89,13 +89,20 @@ final class FTPReplyTests: XCTestCase {
     }
 
     func testNulByteIsRefused() {
-        for text in ["227 Entering Passive Mode (198,51,100,2,24,57)\0", "\0", "220 hi\0there", "229 (|||6446|)\0"] {
+        for text in ["227 Entering Passive Mode (198,51,100,2,24,57)\0", "220 hi\0there", "229 (|||6446|)\0"] {
             XCTAssertEqual(single(text), .malformed(.nulByte), text.debugDescription)
+            XCTAssertTrue(single(text).isFinal, "a final reply line answers its command, NUL or not")
+        }
+        // A NUL line that is no final reply answers nothing.
+        for text in ["\0", "hello\0", "220-hi\0", "220x\0", "500\0"] {
+            XCTAssertEqual(single(text), .refusedText(.nulByte), text.debugDescription)
+            XCTAssertFalse(single(text).isFinal, text.debugDescription)
         }
         // Inside a multi-line reply too, without breaking the reply structure.
         XCTAssertEqual(sequence(["220-a", "b\0", "220 c", "227 (198,51,100,2,24,57)"]),
-                       [.continuation, .malformed(.nulByte), .otherFinal(code: 220),
+                       [.continuation, .refusedText(.nulByte), .otherFinal(code: 220),
                         .enteringPassive(F.v4("198.51.100.2"), 6201)])
+        XCTAssertEqual(sequence(["220-a\0", "b", "220 c"]), [.refusedText(.nulByte), .continuation, .otherFinal(code: 220)])
         XCTAssertEqual(sequence(["220-a", "220 c\0", "227 (198,51,100,2,24,57)"]),
                        [.continuation, .malformed(.nulByte), .enteringPassive(F.v4("198.51.100.2"), 6201)],
                        "a NUL in the closing line still closes the reply")
