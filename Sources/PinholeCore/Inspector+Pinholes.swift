@@ -14,11 +14,12 @@ extension Inspector {
                 refuse(sk, .globalLimit, "pinhole limit \(policy.limits.pinholes) reached", events: &events)
                 return false
             }
-            if s.pinholes.count >= policy.limits.pinholesPerSession, let oldest = s.pinholes.first {
+            // INTERFACE.md: over its limit, a session is refused and nothing
+            // opens; the pinholes it holds stay until used, expired or closed.
+            if s.pinholes.count >= policy.limits.pinholesPerSession {
                 refuse(sk, .sessionLimit,
-                       "session holds \(s.pinholes.count) pinholes; closing oldest \(oldest)", events: &events)
-                closePinhole(oldest, reason: .replaced, events: &events)
-                s = sessions[sk]!
+                       "session holds \(s.pinholes.count) pinholes, its limit (pinholes_per_session)", events: &events)
+                return false
             }
             s.pinholes.append(key)
             sessions[sk] = s

@@ -130,7 +130,7 @@ final class InspectorHardeningTests: XCTestCase {
         XCTAssertEqual(ev.refusals, [.modeDisabled])
     }
 
-    func testPerSessionLimitClosesTheOldest() {
+    func testPerSessionLimitRefusesTheNewOne() {
         var (i, c) = FTPConversation.started(TestPolicy.make(perSession: 2))
         var opened: [UInt16] = []
         var closed: [PinholeCloseReason] = []
@@ -140,10 +140,14 @@ final class InspectorHardeningTests: XCTestCase {
             opened += ev.opened.map(\.key.port)
             closed += ev.closeReasons
         }
-        XCTAssertEqual(opened, [50_000, 50_001, 50_002, 50_003])
-        XCTAssertEqual(closed, [.replaced, .replaced])
-        XCTAssertEqual(Set(i.pinholes.keys.map(\.port)), [50_002, 50_003])
+        XCTAssertEqual(opened, [50_000, 50_001])
+        XCTAssertEqual(closed, [], "what the session holds stays")
+        XCTAssertEqual(Set(i.pinholes.keys.map(\.port)), [50_000, 50_001])
         XCTAssertEqual(i.counters.refused[.sessionLimit], 2)
+        // A used pinhole frees its place.
+        _ = i.markUsed(PinholeKey(initiator: c.key.client, responder: c.key.server, port: 50_000))
+        _ = c.client(&i, "PASV\r\n")
+        XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,84).\r\n").opened.map(\.key.port), [50_004])
     }
 
     func testGlobalLimits() {
