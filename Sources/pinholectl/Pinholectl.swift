@@ -22,33 +22,16 @@ struct Pinholectl: ParsableCommand {
         throw CtlFailure(status: ExitStatus.usage, message: "a subcommand is required: list, status, flush or check")
     }
 
-    /// Runs the command and maps every outcome to the documented exit codes
-    /// (ArgumentParser's own default for usage errors is 64; ours is 2).
+    /// Runs the command and maps every outcome to the documented exit codes.
+    /// Help and errors both arrive as thrown errors, before or after parsing
+    /// (`help list` parses fine and throws from run()); Termination sorts them.
     static func main() {
-        let command: ParsableCommand
         do {
-            command = try parseAsRoot()
-        } catch {
-            let code = exitCode(for: error)
-            if code == .success {
-                Output.out(fullMessage(for: error) + "\n")
-                Glibc.exit(0)
-            }
-            Output.err(fullMessage(for: error) + "\n")
-            Glibc.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
-        }
-        do {
-            var command = command
+            var command = try parseAsRoot()
             try command.run()
-            Glibc.exit(0)
-        } catch let failure as CtlFailure {
-            if !failure.message.isEmpty { Output.err("pinholectl: \(failure.message)\n") }
-            Glibc.exit(failure.status)
+            Glibc.exit(ExitStatus.ok)
         } catch {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if !message.isEmpty { Output.err(message + "\n") }
-            Glibc.exit(code == .validationFailure ? ExitStatus.usage : code.rawValue)
+            Termination.of(error).exit()
         }
     }
 }
