@@ -9,7 +9,7 @@ import PinholeCore
 /// | `nflog_group`               | `2121`                         | 0-65535                               |
 /// | `socket`                    | `/run/nft-pinhole/control.sock`| absolute path, at most 107 bytes      |
 /// | `socket_group`              | none (socket is root-only)     | a group name                          |
-/// | `services`                  | `[]` (opens nothing)           | list of services                      |
+/// | `services`                  | required (`[]` opens nothing)  | list of services                      |
 /// | `limits.pinholes_per_session` | `4`                          | 1-64                                  |
 /// | `limits.sessions`           | `10000`                        | 1-1000000                             |
 /// | `limits.pinholes`           | `20000`                        | 1-1000000                             |

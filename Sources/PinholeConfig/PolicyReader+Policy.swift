@@ -24,6 +24,10 @@ extension PolicyReader {
         let attachMode = fields["sets"] != nil
         if let node = fields["services"] {
             policy.services = readServices(node, attachMode: attachMode)
+        } else {
+            // Required, like in an empty file: a policy that forgot its services
+            // must not load as a valid one that silently opens nothing.
+            error(root, "missing key \"services\"; a policy needs a list of services (\"services: []\" opens nothing)")
         }
         return policy
     }

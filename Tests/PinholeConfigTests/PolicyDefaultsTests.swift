@@ -29,8 +29,10 @@ final class PolicyDefaultsTests: XCTestCase {
         XCTAssertEqual(policy, Policy())
     }
 
-    func testMissingServicesKeyMeansNone() throws {
-        XCTAssertEqual(try XCTUnwrap(loadPolicy("table: fw\n")).services, [])
+    /// No default for services: a policy without the key is refused
+    /// (PolicyServicesRequiredTests has the messages).
+    func testMissingServicesKeyIsAnError() {
+        XCTAssertEqual(policyErrors("table: fw\n").count, 1)
     }
 
     func testEnforceDefaultsToFalseInAttachMode() throws {

@@ -34,27 +34,27 @@ final class PolicyTopLevelErrorTests: XCTestCase {
     }
 
     func testTable() {
-        assertSingleError("table: 9lives\n", at: (1, 8), contains: ["\"9lives\" is not a valid nftables table name", "letter"])
-        assertSingleError("table: \(String(repeating: "a", count: 33))\n", at: (1, 8), contains: ["not a valid"])
-        assertSingleError("table: [a]\n", at: (1, 8), contains: ["table: expected", "found a list"])
+        assertSingleError("table: 9lives\nservices: []\n", at: (1, 8), contains: ["\"9lives\" is not a valid nftables table name", "letter"])
+        assertSingleError("table: \(String(repeating: "a", count: 33))\nservices: []\n", at: (1, 8), contains: ["not a valid"])
+        assertSingleError("table: [a]\nservices: []\n", at: (1, 8), contains: ["table: expected", "found a list"])
     }
 
     func testNflogGroup() {
-        assertSingleError("nflog_group: 65536\n", at: (1, 14), contains: ["nflog_group: 65536 is out of range", "0-65535"])
-        assertSingleError("nflog_group: -1\n", at: (1, 14), contains: ["out of range"])
-        assertSingleError("nflog_group: \"5\"\n", at: (1, 14), contains: ["expected an integer 0-65535", "\"5\""])
-        assertSingleError("nflog_group: 1.5\n", at: (1, 14), contains: ["expected an integer"])
-        assertSingleError("nflog_group:\n", at: (1, 13), contains: ["expected an integer", "found nothing"])
+        assertSingleError("nflog_group: 65536\nservices: []\n", at: (1, 14), contains: ["nflog_group: 65536 is out of range", "0-65535"])
+        assertSingleError("nflog_group: -1\nservices: []\n", at: (1, 14), contains: ["out of range"])
+        assertSingleError("nflog_group: \"5\"\nservices: []\n", at: (1, 14), contains: ["expected an integer 0-65535", "\"5\""])
+        assertSingleError("nflog_group: 1.5\nservices: []\n", at: (1, 14), contains: ["expected an integer"])
+        assertSingleError("nflog_group:\nservices: []\n", at: (1, 13), contains: ["expected an integer", "found nothing"])
     }
 
     func testSocket() {
-        assertSingleError("socket: run/x.sock\n", at: (1, 9), contains: ["not an absolute path"])
-        assertSingleError("socket: /\(String(repeating: "x", count: 120))\n", at: (1, 9), contains: ["at most 107"])
+        assertSingleError("socket: run/x.sock\nservices: []\n", at: (1, 9), contains: ["not an absolute path"])
+        assertSingleError("socket: /\(String(repeating: "x", count: 120))\nservices: []\n", at: (1, 9), contains: ["at most 107"])
     }
 
     func testSocketGroup() {
-        assertSingleError("socket_group: \"bad group\"\n", at: (1, 15), contains: ["not a valid group name"])
-        assertSingleError("socket_group: [adm]\n", at: (1, 15), contains: ["expected a group name"])
+        assertSingleError("socket_group: \"bad group\"\nservices: []\n", at: (1, 15), contains: ["not a valid group name"])
+        assertSingleError("socket_group: [adm]\nservices: []\n", at: (1, 15), contains: ["expected a group name"])
     }
 
     func testServicesNotAList() {
@@ -63,20 +63,20 @@ final class PolicyTopLevelErrorTests: XCTestCase {
     }
 
     func testLimits() {
-        assertSingleError("limits:\n  pinholes_per_session: 65\n", at: (2, 25), contains: ["limits.pinholes_per_session: 65 is out of range", "1-64"])
-        assertSingleError("limits:\n  sessions: 0\n", at: (2, 13), contains: ["limits.sessions", "1-1000000"])
-        assertSingleError("limits:\n  pinholes: 1000001\n", at: (2, 13), contains: ["limits.pinholes", "1-1000000"])
-        assertSingleError("limits:\n  pinhole: 5\n", at: (2, 3), contains: ["limits.pinhole: unknown key", "did you mean \"pinholes\"?"])
-        assertSingleError("limits: 5\n", at: (1, 9), contains: ["limits: expected limits"])
+        assertSingleError("limits:\n  pinholes_per_session: 65\nservices: []\n", at: (2, 25), contains: ["limits.pinholes_per_session: 65 is out of range", "1-64"])
+        assertSingleError("limits:\n  sessions: 0\nservices: []\n", at: (2, 13), contains: ["limits.sessions", "1-1000000"])
+        assertSingleError("limits:\n  pinholes: 1000001\nservices: []\n", at: (2, 13), contains: ["limits.pinholes", "1-1000000"])
+        assertSingleError("limits:\n  pinhole: 5\nservices: []\n", at: (2, 3), contains: ["limits.pinhole: unknown key", "did you mean \"pinholes\"?"])
+        assertSingleError("limits: 5\nservices: []\n", at: (1, 9), contains: ["limits: expected limits"])
     }
 
     func testSetsErrors() {
-        assertSingleError("sets: {table: bridge filter, ipv4: a, ipv6: b}\n", at: (1, 15), contains: ["family inet, ip or ip6"])
-        assertSingleError("sets: {table: a b c, ipv4: a, ipv6: b}\n", at: (1, 15), contains: ["is not a table"])
-        assertSingleError("sets: {table: inet pinhole, ipv4: a, ipv6: b}\n", at: (1, 15), contains: ["pinholed's own table"])
-        assertSingleError("sets: {table: filter, ipv4: a}\n", at: (1, 7), contains: ["missing key \"ipv6\""])
-        assertSingleError("sets: {table: filter, ipv4: s, ipv6: s}\n", at: (1, 38), contains: ["also the IPv4 set"])
-        assertSingleError("sets: {table: filter, ipv4: 4set, ipv6: s}\n", at: (1, 29), contains: ["sets.ipv4", "not a valid set name"])
+        assertSingleError("sets: {table: bridge filter, ipv4: a, ipv6: b}\nservices: []\n", at: (1, 15), contains: ["family inet, ip or ip6"])
+        assertSingleError("sets: {table: a b c, ipv4: a, ipv6: b}\nservices: []\n", at: (1, 15), contains: ["is not a table"])
+        assertSingleError("sets: {table: inet pinhole, ipv4: a, ipv6: b}\nservices: []\n", at: (1, 15), contains: ["pinholed's own table"])
+        assertSingleError("sets: {table: filter, ipv4: a}\nservices: []\n", at: (1, 7), contains: ["missing key \"ipv6\""])
+        assertSingleError("sets: {table: filter, ipv4: s, ipv6: s}\nservices: []\n", at: (1, 38), contains: ["also the IPv4 set"])
+        assertSingleError("sets: {table: filter, ipv4: 4set, ipv6: s}\nservices: []\n", at: (1, 29), contains: ["sets.ipv4", "not a valid set name"])
     }
 
     func testEnforceTrueInAttachMode() {
@@ -88,5 +88,28 @@ final class PolicyTopLevelErrorTests: XCTestCase {
                 enforce: true
             """
         assertSingleError(yaml, at: (5, 14), contains: ["in attach mode the user's rules enforce; set enforce: false"])
+    }
+}
+
+/// `services:` is required in every policy, not only in an empty file.
+final class PolicyServicesRequiredTests: XCTestCase {
+    func testAPolicyWithoutServicesIsAnErrorAtItsFirstKey() {
+        assertSingleError("{}\n", at: (1, 1), contains: ["missing key \"services\"", "\"services: []\" opens nothing"])
+        assertSingleError("table: x\n", at: (1, 1), contains: ["missing key \"services\""])
+        assertSingleError("# the firewall's pinholes\n\ntable: x\nnflog_group: 5\n", at: (3, 1), contains: ["missing key \"services\""])
+    }
+
+    func testAnEmptyServicesListStillLoadsAndOpensNothing() throws {
+        XCTAssertEqual(try XCTUnwrap(loadPolicy("services: []\n")).services, [])
+        XCTAssertEqual(try XCTUnwrap(loadPolicy("table: x\nservices: []\n")).table, "x")
+    }
+
+    /// An empty file and an empty mapping are the same mistake and get the same verdict.
+    func testEmptyFileAndEmptyMappingAgree() {
+        for text in ["", "# nothing\n", "{}\n", "---\n{}\n"] {
+            let errors = policyErrors(text)
+            XCTAssertEqual(errors.count, 1, "\(text.debugDescription): \(errors)")
+            XCTAssertTrue(errors.first?.message.contains("services") == true, "\(text.debugDescription): \(errors)")
+        }
     }
 }
