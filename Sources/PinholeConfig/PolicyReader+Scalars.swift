@@ -85,12 +85,14 @@ extension PolicyReader {
             error(node, "\(path): \"\(text)\" is not a port range; write \"LOW-HIGH\" (e.g. \"50000-51000\") or a single port; \(allowed)")
             return nil
         }
-        if low < floor {
-            error(node, "\(path): \"\(text)\" starts below \(floor); \(allowed)")
+        // Both ends are checked against the bounds before the order, so the
+        // swapped range suggested below is always itself valid.
+        if min(low, high) < floor {
+            error(node, "\(path): \"\(text)\" \(low < floor ? "starts" : "ends") below \(floor); \(allowed)")
             return nil
         }
-        if high > 65535 {
-            error(node, "\(path): \"\(text)\" ends above 65535; \(allowed)")
+        if max(low, high) > 65535 {
+            error(node, "\(path): \"\(text)\" \(high > 65535 ? "ends" : "starts") above 65535; \(allowed)")
             return nil
         }
         guard low <= high, let range = PortRange(lower: UInt16(low), upper: UInt16(high)) else {
@@ -144,7 +146,10 @@ extension PolicyReader {
             return nil
         }
         let width = address.family.bitWidth
-        guard parts.count == 2, let length = Int(parts[1]), (0...width).contains(length) else {
+        // Digits only: Int("+24") is 24, but IPPrefix refused "+24", so it must
+        // not come back as a host-bits error suggesting the same prefix.
+        guard parts.count == 2, !parts[1].isEmpty, parts[1].utf8.allSatisfy(PolicyReader.isDigit),
+              let length = Int(parts[1]), (0...width).contains(length) else {
             error(node, "\(path): \"\(text)\" has a bad prefix length; an \(address.family == .ipv4 ? "IPv4" : "IPv6") prefix length is 0-\(width)")
             return nil
         }

@@ -52,6 +52,18 @@ final class PolicyServiceErrorTests: XCTestCase {
         assertSingleError("services:\n  - name: a\n    servers: [203.0.113.0/33]\n", at: (3, 15), contains: ["prefix length is 0-32"])
     }
 
+    /// A sign or junk in the length is a prefix-length error, never "host bits set;
+    /// did you mean" the prefix that was (almost) written.
+    func testSignedOrMalformedPrefixLengthIsALengthError() {
+        for length in ["+24", "-0", " 24", "", "0x18", "24/8"] {
+            let yaml = "services:\n  - name: a\n    servers: [\"10.0.0.0/\(length)\"]\n"
+            assertSingleError(yaml, at: (3, 15), contains: ["has a bad prefix length; an IPv4 prefix length is 0-32"])
+            XCTAssertFalse(policyErrors(yaml).first?.message.contains("host bits") ?? true, length)
+        }
+        assertSingleError("services:\n  - name: a\n    servers: [\"2001:db8::/+32\"]\n", at: (3, 15),
+                          contains: ["bad prefix length; an IPv6 prefix length is 0-128"])
+    }
+
     func testClients() {
         assertSingleError(serviceYAML("    clients: []"), at: (4, 14), contains: ["allow nobody", "[any]"])
         assertSingleError(serviceYAML("    clients: [any, 198.51.100.0/24]"), at: (4, 15), contains: ["any must stand alone"])
@@ -87,6 +99,11 @@ final class PolicyServiceErrorTests: XCTestCase {
         assertSingleError(serviceYAML("    data_ports: 1023"), at: (4, 17), contains: ["starts below 1024"])
         assertSingleError(serviceYAML("    data_ports: 2000-70000"), at: (4, 17), contains: ["ends above 65535"])
         assertSingleError(serviceYAML("    data_ports: 3000-2000"), at: (4, 17), contains: ["low end above its high end", "\"2000-3000\""])
+        // Reversed and out of bounds: the bound is the problem; "100-5000" would be no fix.
+        assertSingleError(serviceYAML("    data_ports: 5000-100"), at: (4, 17),
+                          contains: ["\"5000-100\" ends below 1024; data ports must be within 1024-65535"])
+        assertSingleError(serviceYAML("    data_ports: 70000-2000"), at: (4, 17),
+                          contains: ["\"70000-2000\" starts above 65535; data ports must be within 1024-65535"])
         assertSingleError(serviceYAML("    data_ports: 2000-"), at: (4, 17), contains: ["not a port range", "LOW-HIGH"])
         assertSingleError(serviceYAML("    data_ports: 1-2-3"), at: (4, 17), contains: ["not a port range"])
         assertSingleError(serviceYAML("    data_ports: [2000, 3000]"), at: (4, 17), contains: ["expected a port range"])
@@ -127,5 +144,19 @@ final class PolicyServiceErrorTests: XCTestCase {
         XCTAssertTrue(errors.allSatisfy { $0.file == "test.yaml" })
         XCTAssertEqual(errors[4].description,
                        "test.yaml:7:17: error: services[0].data_ports: \"80-90\" starts below 1024; data ports must be within 1024-65535")
+    }
+}
+
+/// Every "write ..." suggestion for data_ports must itself load.
+final class DataPortsSuggestionTests: XCTestCase {
+    func testEverySuggestedRangeIsValid() {
+        let samples = ["5000-100", "3000-2000", "70000-2000", "65535-1024", "2000-1023", "99999-1", "1024-1023"]
+        for sample in samples {
+            for error in policyErrors(serviceYAML("    data_ports: \(sample)")) {
+                guard let suggestion = error.message.components(separatedBy: "write \"").dropFirst().first?
+                    .prefix(while: { $0 != "\"" }) else { continue }
+                _ = loadPolicy(serviceYAML("    data_ports: \(suggestion)"))
+            }
+        }
     }
 }
