@@ -34,12 +34,8 @@ extension PolicyReader {
 
     private func readSocketPath(_ node: Node) -> String? {
         guard let path = text(node, path: "socket", what: "an absolute path") else { return nil }
-        guard path.hasPrefix("/"), !path.contains("\0") else {
-            error(node, "socket: \"\(path)\" is not an absolute path; write it starting with / (default \(PolicyDefaults.socket))")
-            return nil
-        }
-        guard path.utf8.count <= PolicyDefaults.maxSocketPathBytes else {
-            error(node, "socket: the path is \(path.utf8.count) bytes; a Unix socket path can be at most \(PolicyDefaults.maxSocketPathBytes)")
+        if let problem = SocketPathRule.problem(path) {
+            error(node, "socket: \(problem)")
             return nil
         }
         return path

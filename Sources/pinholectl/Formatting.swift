@@ -11,8 +11,15 @@ enum Formatting {
     }
 
     /// `list --json`: always one array; `[]` when empty (Foundation would print "[\n\n]").
+    /// `expires_in` is clamped at 0 like the table's EXPIRES: this pinholed never
+    /// sends less, but the contract says seconds left, and scripts should not see -0.2.
     static func jsonList(_ pinholes: [PinholeInfo]) -> String {
-        pinholes.isEmpty ? "[]\n" : json(pinholes)
+        let clamped = pinholes.map { p in
+            var p = p
+            p.expires_in = max(0, p.expires_in)
+            return p
+        }
+        return clamped.isEmpty ? "[]\n" : json(clamped)
     }
 
     static func table(_ pinholes: [PinholeInfo]) -> String {

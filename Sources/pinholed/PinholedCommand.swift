@@ -42,6 +42,9 @@ struct PinholedCommand: ParsableCommand {
     var debugCommitDelayMs: UInt32 = 0
 
     func validate() throws {
+        if let socket, let problem = SocketPathRule.problem(socket) {
+            throw ValidationError("--socket: \(problem)")
+        }
         guard busyPollUs <= 10_000 else { throw ValidationError("--busy-poll-us must be at most 10000") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")

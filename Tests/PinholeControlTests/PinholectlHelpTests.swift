@@ -10,7 +10,7 @@ final class PinholectlHelpTests: XCTestCase {
     /// The built binary, run as a user would: help on stdout, nothing on stderr, status 0.
     func testHelpIsPrintedOnStdoutByTheBinary() throws {
         for arguments in PinholectlHelpTests.helpRequests {
-            let run = try runPinholectl(arguments)
+            let run = try runBuiltProgram("pinholectl", arguments)
             XCTAssertEqual(run.status, 0, "\(arguments)")
             XCTAssertTrue(run.stdout.contains("USAGE: pinholectl"), "\(arguments): stdout is \(run.stdout.debugDescription)")
             XCTAssertEqual(run.stderr, "", "\(arguments)")
@@ -19,7 +19,7 @@ final class PinholectlHelpTests: XCTestCase {
 
     func testUsageErrorsStayOnStderrWithStatusTwo() throws {
         for arguments in [["bogus"], ["list", "--bad"], []] {
-            let run = try runPinholectl(arguments)
+            let run = try runBuiltProgram("pinholectl", arguments)
             XCTAssertEqual(run.status, 2, "\(arguments)")
             XCTAssertEqual(run.stdout, "", "\(arguments)")
             XCTAssertFalse(run.stderr.isEmpty, "\(arguments)")
@@ -50,24 +50,4 @@ final class PinholectlHelpTests: XCTestCase {
         }
         throw XCTSkip("\(arguments) ran without an error")
     }
-}
-
-/// Runs the pinholectl built next to this test bundle.
-private func runPinholectl(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let testBinary = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-    let binary = testBinary.deletingLastPathComponent().appendingPathComponent("pinholectl")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-        throw XCTSkip("no pinholectl next to \(testBinary.path); build with --build-tests first")
-    }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
 }

@@ -94,6 +94,22 @@ final class PinholectlOutputTests: XCTestCase {
         XCTAssertEqual(Formatting.jsonList([]), "[]\n")
     }
 
+    /// An expired-but-not-yet-removed pinhole: 0 seconds left in JSON as in the table, never negative.
+    func testJSONListClampsExpiresInAtZero() throws {
+        var late = samplePinhole(1)
+        late.expires_in = -0.25
+        let object = try JSONSerialization.jsonObject(with: Data(Formatting.jsonList([late, samplePinhole(2)]).utf8)) as? [[String: Any]]
+        XCTAssertEqual(object?.map { $0["expires_in"] as? Double }, [0, 29.5])
+        XCTAssertTrue(Formatting.table([late]).contains(" 0.0s "), Formatting.table([late]))
+    }
+
+    /// Where the daemon computes expires_in: an expiry in the past is 0 ms, not a wrapped UInt64.
+    func testDaemonSideExpiresInSaturatesAtZero() {
+        let now = Instant(nanoseconds: 5_000_000_000)
+        XCTAssertEqual(now.milliseconds(until: Instant(nanoseconds: 4_000_000_000)), 0)
+        XCTAssertEqual(now.milliseconds(until: now.adding(milliseconds: 1500)), 1500)
+    }
+
     func testStatusListsCountersAndRefusedReasons() {
         let status = StatusInfo(version: "0.1.0", uptime_seconds: 3723, policy_file: "/etc/nft-pinhole/policy.yaml",
                                 policy_sha256: "ab", sessions: 2, pinholes_open: 1, pinholes_opened: 9, pinholes_used: 7,

@@ -1,0 +1,27 @@
+import Foundation
+import XCTest
+
+/// pinholed's flags: the same rules as the policy keys they override.
+final class PinholedFlagTests: XCTestCase {
+    /// A relative --socket is refused as bad usage (64, like other bad flags),
+    /// before the policy is read or anything is changed.
+    func testSocketFlagMustBeAnAbsolutePath() throws {
+        for socket in ["control.sock", "run/control.sock", "./c.sock", ""] {
+            let run = try runBuiltProgram("pinholed", ["--socket", socket, "--print-ruleset", "--policy", "/nonexistent/policy.yaml"])
+            XCTAssertEqual(run.status, 64, "--socket \(socket.debugDescription): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("--socket: \"\(socket)\" is not an absolute path"), run.stderr)
+            XCTAssertEqual(run.stdout, "")
+        }
+        let long = "/" + String(repeating: "x", count: 120)
+        let run = try runBuiltProgram("pinholed", ["--socket", long, "--print-ruleset", "--policy", "/nonexistent/policy.yaml"])
+        XCTAssertEqual(run.status, 64, run.stderr)
+        XCTAssertTrue(run.stderr.contains("at most 107"), run.stderr)
+    }
+
+    /// An absolute --socket passes the flag check (the missing policy is then the error, status 2).
+    func testAbsoluteSocketFlagIsAccepted() throws {
+        let run = try runBuiltProgram("pinholed", ["--socket", "/run/x/control.sock", "--print-ruleset", "--policy", "/nonexistent/policy.yaml"])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.contains("/nonexistent/policy.yaml:1:1: error: cannot read the policy file"), run.stderr)
+    }
+}
