@@ -5,25 +5,30 @@ import PinholeCore
 /// The control socket: pinholectl sends one JSON `ControlRequest` line, gets
 /// one JSON `ControlResponse` line, and the connection closes.
 ///
-/// Runs on the daemon's thread, driven by its poll loop. Nothing here blocks
-/// for long: reads are non-blocking and bounded (64 KiB, 1 s per client), and
-/// a response is written within a short budget or the client is dropped.
+/// Runs on the daemon's thread, driven by its poll loop. Nothing here waits
+/// for a client: reads and writes are non-blocking and bounded (64 KiB and
+/// 1 s for the request; an answer the socket cannot take at once stays here,
+/// polled for POLLOUT, until the client takes it or stalls for 1 s).
 public final class ControlServer {
     public static let maxRequestBytes = 64 * 1024
     /// A client must deliver its request within this long after connecting.
     public static let requestDeadlineMs: UInt64 = 1000
-    /// Longest the daemon waits, per response, for a client to take it.
-    public static let writeBudgetMs: Int32 = 250
+    /// A client that takes none of its answer for this long is dropped. It
+    /// restarts with every byte taken, so a slow reader still gets a long list.
+    public static let answerStallMs: UInt64 = 1000
     /// Connections beyond this drop the oldest one.
     public static let maxClients = 16
 
     private struct Client {
         var peer: PeerCredentials
         var received: [UInt8] = []
+        /// The request's deadline, then (once answering) the next progress's.
         var deadline: UInt64
+        /// Set once the request is answered; from then on the client is only written to.
+        var answer: PendingAnswer?
     }
 
-    private let path: String
+    let path: String
     private var listener: Int32
     private var clients: [Int32: Client] = [:]
 
@@ -38,21 +43,30 @@ public final class ControlServer {
 
     deinit { close() }
 
-    /// The listener and every open client, for poll(POLLIN). Reading it also
-    /// drops clients past their deadline, so a silent client cannot hold a
-    /// descriptor longer than a loop round past 1 s.
-    public var fileDescriptors: [Int32] {
+    /// What to poll: the listener and each client awaiting its request for
+    /// POLLIN, each client with an unsent answer for POLLOUT. Reading it also
+    /// drops clients past their deadline, so a silent or stalled client cannot
+    /// hold a descriptor longer than a loop round past its deadline.
+    public var pollDescriptors: [pollfd] {
         dropExpiredClients()
         guard listener >= 0 else { return [] }
-        return [listener] + clients.keys.sorted()
+        let listening = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+        return [listening] + clients.keys.sorted().map { fd in
+            pollfd(fd: fd, events: Int16(clients[fd]?.answer == nil ? POLLIN : POLLOUT), revents: 0)
+        }
     }
 
-    /// Called when poll says `fd` is readable. Accepts new clients, reads
-    /// (bounded), and for each complete request calls `handler` and writes
-    /// the response.
-    public func handleReadable(fd: Int32, handler: (ControlRequest, PeerCredentials) -> ControlResponse) {
+    /// The descriptors of `pollDescriptors`: the listener and every open client.
+    public var fileDescriptors: [Int32] { pollDescriptors.map(\.fd) }
+
+    /// Called when poll reports anything for `fd` (readable, writable, hung
+    /// up). Accepts new clients, reads requests (bounded) and answers each
+    /// complete one through `handler`, or goes on writing an unsent answer.
+    public func handleReady(fd: Int32, handler: (ControlRequest, PeerCredentials) -> ControlResponse) {
         if fd == listener {
             acceptClients()
+        } else if clients[fd]?.answer != nil {
+            continueAnswer(fd)
         } else if clients[fd] != nil {
             readClient(fd, handler: handler)
         }
@@ -152,22 +166,28 @@ public final class ControlServer {
         }
     }
 
-    /// Writes the response within the budget, then closes the connection.
+    /// Sends what the socket takes now; the rest waits for POLLOUT.
     private func finish(_ fd: Int32, _ response: ControlResponse) {
-        let bytes = ControlServer.encode(response)
-        var sent = 0
-        let giveUp = ControlServer.monotonicMs() + UInt64(ControlServer.writeBudgetMs)
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL)) }
-            if n > 0 { sent += n; continue }
-            if n < 0, errno == EINTR { continue }
-            guard n < 0, errno == EAGAIN || errno == EWOULDBLOCK else { break }
-            let now = ControlServer.monotonicMs()
-            guard now < giveUp else { break }  // the client is not reading: drop it
-            var waiter = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            _ = poll(&waiter, 1, Int32(giveUp - now))
+        guard var client = clients[fd] else { return }
+        client.received = []
+        client.answer = PendingAnswer(ControlServer.encode(response))
+        client.deadline = ControlServer.monotonicMs() + ControlServer.answerStallMs
+        clients[fd] = client
+        continueAnswer(fd)
+    }
+
+    /// Writes more of `fd`'s answer; closes the connection once it is all sent
+    /// or the client is gone.
+    private func continueAnswer(_ fd: Int32) {
+        guard var client = clients[fd], var answer = client.answer else { return }
+        switch answer.write(to: fd) {
+        case .finished, .failed:
+            drop(fd)
+        case .wouldBlock(let tookSome):
+            client.answer = answer
+            if tookSome { client.deadline = ControlServer.monotonicMs() + ControlServer.answerStallMs }
+            clients[fd] = client
         }
-        drop(fd)
     }
 
     private func drop(_ fd: Int32) {

@@ -105,8 +105,9 @@ public final class Daemon {
         add(nflog.fileDescriptor)
         for fd in conntrack.fileDescriptors { add(fd) }
         if let queue { add(queue.fileDescriptor) }
-        let controlFDs = control.fileDescriptors
-        for fd in controlFDs { add(fd) }
+        let controlPolls = control.pollDescriptors  // POLLOUT for a client whose answer is not all sent
+        let controlFDs = controlPolls.map(\.fd)
+        fds += controlPolls
         let n = waitForEvents(&fds)
         if n < 0, errno != EINTR {
             logger.error("poll failed", metadata: ["error": "\(String(cString: strerror(errno)))"])
@@ -132,7 +133,7 @@ public final class Daemon {
         let now = SystemClock.now()
         events.record(inspector.expire(now: now))
         for fd in controlFDs where ready.contains(fd) {
-            control.handleReadable(fd: fd) { req, peer in self.answer(req, peer: peer) }
+            control.handleReady(fd: fd) { req, peer in self.answer(req, peer: peer) }
         }
         reconcile()  // everything else this round changed: released SYNs, closes, expiries, flushes
         events.flush()

@@ -18,15 +18,15 @@ final class TempDirectory {
     }
 }
 
-/// Polls the server's descriptors and dispatches readable ones, up to
+/// Polls the server's descriptors as the daemon does and dispatches ready ones, up to
 /// `rounds` times or until `done` says stop; the server runs on the test thread.
 func drive(_ server: ControlServer, rounds: Int = 50, handler: (ControlRequest, PeerCredentials) -> ControlResponse,
            until done: () -> Bool = { false }) {
     for _ in 0..<rounds {
         if done() { return }
-        var fds = server.fileDescriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        var fds = server.pollDescriptors
         guard poll(&fds, nfds_t(fds.count), 20) >= 0 else { return }
-        for p in fds where p.revents != 0 { server.handleReadable(fd: p.fd, handler: handler) }
+        for p in fds where p.revents != 0 { server.handleReady(fd: p.fd, handler: handler) }
     }
 }
 
