@@ -1,0 +1,110 @@
+import PinholeConfig
+import PinholeCore
+import PinholeNetfilter
+
+/// SIGHUP. All or nothing (INTERFACE.md: "A bad new policy is refused and the
+/// running one stays"): the sockets the new policy needs are bound first, next
+/// to the running ones; then its ruleset goes in; only when both succeeded do
+/// the new sockets replace the running ones. On a failure the new sockets
+/// close and the running ruleset is put back, so the daemon goes on exactly
+/// as before.
+extension Daemon {
+    /// A bad policy is refused and the running one stays; a good one applies
+    /// without closing pinholes it still allows.
+    func reload() {
+        SystemdNotify.reloading()
+        defer { SystemdNotify.ready() }
+        let next: LoadedPolicy
+        switch PolicyLoader.load(path: loaded.path) {
+        case .failure(let errors):
+            for d in errors.diagnostics { logger.error("reload refused", metadata: ["diagnostic": "\"\(d)\""]) }
+            logger.error("reload refused, keeping the running policy", metadata: ["errors": "\(errors.diagnostics.count)"])
+            return
+        case .success(let p):
+            next = p
+        }
+        let old = inspector.policy
+        let new = next.policy
+        let opened: ReloadSockets
+        do {
+            if new.attach != nil { try Daemon.checkAttachSets(new, writer) }
+            opened = try openSockets(for: new, running: old)
+            try installRuleset(new, running: old)
+        } catch {
+            // Whatever `openSockets` bound is closed as it goes out of scope.
+            logger.error("reload refused, keeping the running policy", metadata: ["error": "\(error)"])
+            return
+        }
+        replaceSockets(with: opened)
+        if new.table != old.table { try? installer.deleteTable(family: "inet", name: old.table) }
+        if new.socket != old.socket, options.socketPath == nil {
+            logger.warning("socket change needs a restart", metadata: ["socket": "\(old.socket)"])
+        }
+        loaded = next
+        events.record(inspector.reload(policy: new))
+        if new.pinholeSet(.ipv4) != old.pinholeSet(.ipv4) || new.pinholeSet(.ipv6) != old.pinholeSet(.ipv6) {
+            reconciler.reset(toKernel: Daemon.readSets(new, writer, logger), now: SystemClock.now())
+        }
+        resync(reason: "reload")
+        logger.notice("reloaded", metadata: ["policy": "\(next.path)", "sha256": "\(next.sha256)",
+                                             "services": "\(new.services.count)"])
+    }
+
+    /// Binds what `new` needs that the running sockets do not give, leaving
+    /// those untouched. New numbers only, so nothing clashes with our own binds.
+    private func openSockets(for new: Policy, running old: Policy) throws(NetfilterError) -> ReloadSockets {
+        var opened = ReloadSockets()
+        if new.nflogGroup != old.nflogGroup { opened.nflog = try NflogReader(group: new.nflogGroup) }
+        if !Daemon.needsRaceGuard(new) {
+            opened.queue = queue == nil ? .keep : .close
+        } else if queue == nil || Daemon.synQueueNumber(new) != Daemon.synQueueNumber(old) {
+            opened.queue = .replace(try QueueReader(queue: Daemon.synQueueNumber(new)))
+        }
+        if Daemon.conntrackFilter(new) != Daemon.conntrackFilter(old) {
+            opened.conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(new))
+        }
+        return opened
+    }
+
+    /// Installs `new`'s ruleset; on a failure puts the running one back.
+    private func installRuleset(_ new: Policy, running old: Policy) throws(NetfilterError) {
+        do {
+            try Daemon.installRuleset(new, installer)
+        } catch {
+            try? Daemon.installRuleset(old, installer)
+            throw error
+        }
+    }
+
+    /// The new policy's ruleset is in: its sockets take over. Closing a
+    /// replaced queue makes the kernel drop the SYNs it held.
+    private func replaceSockets(with opened: ReloadSockets) {
+        if let nflog = opened.nflog { self.nflog = nflog }
+        switch opened.queue {
+        case .keep:
+            break
+        case .close:
+            heldSyns.removeAll()
+            queue = nil
+        case .replace(let reader):
+            heldSyns.removeAll()
+            queue = reader
+        }
+        if let conntrack = opened.conntrack { self.conntrack = conntrack }
+    }
+}
+
+/// What a reload bound for the new policy; nil keeps the running socket.
+/// Dropped unused, it closes them (each reader closes its socket in deinit).
+struct ReloadSockets {
+    enum QueueChange {
+        case keep
+        /// No service enforces any more.
+        case close
+        case replace(QueueReader)
+    }
+
+    var nflog: NflogReader?
+    var queue: QueueChange = .keep
+    var conntrack: ConntrackEvents?
+}
