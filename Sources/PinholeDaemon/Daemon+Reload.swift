@@ -6,8 +6,8 @@ import PinholeNetfilter
 /// running one stays"): the sockets the new policy needs are bound first, next
 /// to the running ones; then its ruleset goes in; only when both succeeded do
 /// the new sockets replace the running ones. On a failure the new sockets
-/// close and the running ruleset is put back, so the daemon goes on exactly
-/// as before.
+/// close, a table the attempt created is deleted and the running ruleset is
+/// put back, so the daemon goes on exactly as before.
 extension Daemon {
     /// A bad policy is refused and the running one stays; a good one applies
     /// without closing pinholes it still allows.
@@ -36,7 +36,7 @@ extension Daemon {
             return
         }
         replaceSockets(with: opened)
-        if new.table != old.table { try? installer.deleteTable(family: "inet", name: old.table) }
+        if new.table != old.table { deleteTable(old.table) }
         if new.socket != old.socket, options.socketPath == nil {
             logger.warning("socket change needs a restart", metadata: ["socket": "\(old.socket)"])
         }
@@ -66,13 +66,33 @@ extension Daemon {
         return opened
     }
 
-    /// Installs `new`'s ruleset; on a failure puts the running one back.
+    /// Installs `new`'s ruleset. On a failure a table this attempt created is
+    /// deleted (shutdown removes only the running table, so it would outlive
+    /// us), and the running table, if the attempt was on it, is put back. A
+    /// renamed-to table that existed before is not ours to delete.
     private func installRuleset(_ new: Policy, running old: Policy) throws(NetfilterError) {
+        let createsTable = new.table != old.table && !installer.tableExists(family: "inet", name: new.table)
         do {
             try Daemon.installRuleset(new, installer)
         } catch {
-            try? Daemon.installRuleset(old, installer)
+            if createsTable { deleteTable(new.table) }
+            if new.table == old.table {
+                do {
+                    try Daemon.installRuleset(old, installer)
+                } catch {
+                    logger.error("could not restore the running ruleset", metadata: ["table": "inet \(old.table)",
+                                                                                     "error": "\(error)"])
+                }
+            }
             throw error
+        }
+    }
+
+    private func deleteTable(_ name: String) {
+        do {
+            try installer.deleteTable(family: "inet", name: name)
+        } catch {
+            logger.error("could not delete table", metadata: ["table": "inet \(name)", "error": "\(error)"])
         }
     }
 
