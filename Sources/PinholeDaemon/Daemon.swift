@@ -46,27 +46,19 @@ public final class Daemon {
         lastTableCheck = startedAt
         spin = SpinWindow(limitMicroseconds: options.busyPollMicroseconds)
         let policy = loaded.policy
+        let leftovers: [KernelElement]
         do {
             installer = try RulesetInstaller()
             writer = try SetElementWriter()
             try Daemon.checkAttachSets(policy, writer)
             // Elements left by an earlier run (crash, kill -9): adopted below
             // if their session is still live, deleted otherwise.
-            let leftovers = Daemon.readSets(policy, writer, logger)
+            leftovers = Daemon.readSets(policy, writer, logger)
             // Bind first: another pinholed holding the group or queue fails us
             // here (EBUSY), before we touch its table.
             nflog = try NflogReader(group: policy.nflogGroup)
             if Daemon.needsRaceGuard(policy) { queue = try QueueReader(queue: Daemon.synQueueNumber(policy)) }
             conntrack = try ConntrackEvents(filter: Daemon.conntrackFilter(policy))
-            try Daemon.installRuleset(policy, installer)
-            let now = SystemClock.now()
-            events.record(inspector.resync(dump: try conntrack.dump(), now: now))
-            events.record(inspector.adopt(elements: leftovers, now: now))
-            reconciler.reset(toKernel: leftovers, now: now)
-            if !leftovers.isEmpty {
-                logger.notice("restart reconciliation", metadata: ["found": "\(leftovers.count)",
-                                                                  "adopted": "\(inspector.pinholes.count)"])
-            }
         } catch let e as NetfilterError {
             throw .netfilter(e)
         } catch let e as DaemonError {
@@ -74,12 +66,39 @@ public final class Daemon {
         } catch {
             throw .system("start-up", EIO)
         }
+        // From the install on, a failure removes the table again, as SIGTERM
+        // would: a pinholed that never got ready leaves nothing behind (not
+        // even a half-installed table, whose enforce chains would drop data
+        // connections with nobody to open pinholes).
+        do {
+            try installAndOpen(policy, leftovers: leftovers)
+        } catch {
+            removeOwnTable()
+            throw error
+        }
+    }
+
+    /// Start-up from the table to the control socket: install, pick up live
+    /// sessions and the pinholes they still own, then open the sockets.
+    private func installAndOpen(_ policy: Policy, leftovers: [KernelElement]) throws(DaemonError) {
+        do {
+            try Daemon.installRuleset(policy, installer)
+            let now = SystemClock.now()
+            events.record(inspector.resync(dump: try conntrack.dump(), now: now))
+            events.record(inspector.adopt(elements: leftovers, now: now))
+            reconciler.reset(toKernel: leftovers, now: now)
+        } catch {
+            throw .netfilter(error)
+        }
+        if !leftovers.isEmpty {
+            logger.notice("restart reconciliation", metadata: ["found": "\(leftovers.count)",
+                                                              "adopted": "\(inspector.pinholes.count)"])
+        }
         reconcile()
         signals = try SignalPipe(signals: [SIGTERM, SIGINT, SIGHUP])
         do {
             control = try ControlServer(path: options.socketPath ?? policy.socket, group: policy.socketGroup)
         } catch {
-            removeOwnTable()
             throw .system("control socket \(options.socketPath ?? policy.socket): \(error)", EIO)
         }
     }

@@ -32,7 +32,7 @@ public final class SynQueueRule {
 
     private func readAcks(of batch: SynQueueRuleBatch, context: String) throws(NetfilterError) {
         try socket.readBatchAcks(into: &buffer, sequences: batch.beginSequence...batch.endSequence,
-                                 expected: [batch.ruleSequence, batch.endSequence], operation: "append NFQUEUE rule",
+                                 expected: batch.awaitedSequences, operation: "append NFQUEUE rule",
                                  context: context) { ack in Self.error(ack, in: batch, context: context) }
     }
 

@@ -27,6 +27,11 @@ struct SynQueueRuleBatch {
         bytes += Self.batchMessage(type: UInt16(NFNL_MSG_BATCH_END), flags: UInt16(NLM_F_ACK), sequence: endSequence)
     }
 
+    /// The ACKs to wait for: the rule's only. Kernels before 6.10 never ACK
+    /// BATCH_END (waiting for it timed out there); a commit error still comes,
+    /// on BATCH_BEGIN's sequence, before sendto returns.
+    var awaitedSequences: Set<UInt32> { [ruleSequence] }
+
     /// xt_NFQ_info_v3 { queuenum, queues_total = 1, flags = 0 } in host order,
     /// zero padded to XT_ALIGN (8): xt_check_target refuses any other length.
     /// flags 0 means no NFQ_FLAG_BYPASS: with no reader bound the packet is dropped.

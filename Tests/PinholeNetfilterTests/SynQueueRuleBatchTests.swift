@@ -22,6 +22,10 @@ final class SynQueueRuleBatchTests: XCTestCase {
         XCTAssertEqual([batch.beginSequence, batch.ruleSequence, batch.endSequence], [40, 41, 42])
     }
 
+    func testOnlyTheRuleAckIsAwaitedBecauseKernelsBefore610NeverAckBatchEnd() {
+        XCTAssertEqual(batch.awaitedSequences, [41], "the rule's sequence, not BATCH_END's (42): waiting for it times out before 6.10")
+    }
+
     func testRuleNamesTableAndChainAndCarriesLimitThenNfqueueTarget() throws {
         let rule = NetlinkMessage.parse(batch.bytes[...])[1]
         let attrs = rule.nfAttributes
