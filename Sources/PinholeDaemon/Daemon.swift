@@ -201,9 +201,8 @@ public final class Daemon {
                 }
             }
             if result.overflowed {
-                // Copies were lost, so every stream may have a hole.
-                inspector.restartStreams()
-                resync(reason: "nflog overflow")
+                resyncAfterNflogOverflow()
+                return  // what this drain read is older than the resync too
             }
         } catch {
             logger.error("nflog read failed", metadata: ["error": "\(error)"])
@@ -217,7 +216,34 @@ public final class Daemon {
         }
     }
 
-    func readConntrack() {
+    /// Copies were lost, so every stream may have a hole: each session starts
+    /// over from a conntrack dump. Every copy and event still queued is older
+    /// than that dump; handled after it, a stale SYN copy or NEW event would
+    /// reopen a session the dump saw closed (its FIN copy among the lost). So
+    /// first the copies are thrown away and the events applied (the dump then
+    /// corrects them, and a data connection's NEW still uses up its pinhole);
+    /// only what arrives after that is handled after the dump.
+    /// A 227/229 among the discarded copies takes its pinhole with it: a SYN
+    /// held for that pinhole is dropped at its deadline, fail closed as for a
+    /// port nobody announced, and that one transfer fails. Acceptable after
+    /// an overflow; accepting a SYN we cannot vouch for is not.
+    private func resyncAfterNflogOverflow() {
+        var discarded = 0
+        do {
+            discarded = try nflog.discardBacklog()
+        } catch {
+            logger.error("nflog read failed", metadata: ["error": "\(error)"])
+        }
+        for _ in 0..<16 {  // bounded: a flood of events must not keep us here
+            if readConntrack() == 0 { break }
+        }
+        inspector.restartStreams()
+        resync(reason: "nflog overflow, \(discarded) stale copies discarded")
+    }
+
+    /// Handles the queued conntrack events (one bounded drain); returns how many.
+    @discardableResult
+    func readConntrack() -> Int {
         do {
             let result = try conntrack.drain { e in
                 self.logger.trace("conntrack", metadata: ["kind": "\(e.kind.rawValue)", "src": "\(e.source)",
@@ -232,8 +258,10 @@ public final class Daemon {
                 self.events.record(events)
             }
             if result.overflowed { resync(reason: "conntrack overflow") }
+            return result.delivered
         } catch {
             logger.error("conntrack read failed", metadata: ["error": "\(error)"])
+            return 0
         }
     }
 }

@@ -77,6 +77,15 @@ public final class NflogReader {
         }
     }
 
+    /// Reads and throws away every copy queued now, without blocking; returns
+    /// how many datagrams. After an overflow they are older than the resync
+    /// that replaces them. Bounded: a full 16 MiB buffer holds far fewer, and
+    /// a flood that never lets the socket empty must not keep us here.
+    public func discardBacklog(maxReads: Int = 1 << 16) throws(NetfilterError) -> Int {
+        try NetlinkSocket.drain(fileDescriptor: socket.fileDescriptor, buffer: &buffer, maxReads: maxReads,
+                                operation: "discard NFLOG group \(group) backlog") { _ in 1 }.delivered
+    }
+
     /// An NFULNL_MSG_PACKET message as a packet; nil for anything else.
     static func decode(_ m: NetlinkMessage) -> NflogPacket? {
         guard m.nfSubsystem == UInt8(NFNL_SUBSYS_ULOG), m.nfMessageType == UInt8(NFULNL_MSG_PACKET.rawValue),
