@@ -37,8 +37,12 @@ extension Daemon {
         }
         replaceSockets(with: opened)
         if new.table != old.table { deleteTable(old.table) }
+        // The control socket is made once, at start-up.
         if new.socket != old.socket, options.socketPath == nil {
             logger.warning("socket change needs a restart", metadata: ["socket": "\(old.socket)"])
+        }
+        if new.socketGroup != old.socketGroup {
+            logger.warning("socket_group change needs a restart", metadata: ["socket_group": "\(old.socketGroup ?? "-")"])
         }
         loaded = next
         events.record(inspector.reload(policy: new))

@@ -2,7 +2,8 @@
 # SIGHUP reloads: a policy that still allows a pending PASV keeps its pinhole (same
 # port, in the list and the set); a broken policy is refused with FILE:LINE:COLUMN
 # and the running one stays (policy_sha256 unchanged); a policy whose data_ports
-# exclude the port closes the pinhole (reason=policy) and removes it from the set.
+# exclude the port closes the pinhole (reason=policy) and removes it from the set;
+# a changed socket_group is logged as needing a restart.
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
@@ -79,5 +80,11 @@ expect_no_pinhole "${what}: after a reload whose data_ports exclude it" 20 "port
 expect_no_set_element "${what}: after a reload whose data_ports exclude it" 20 4 "${CLIENT4}" "${SERVER4}" "${port}"
 sed 's/$/ /' "${PINHOLED_LOG}" | grep -F "pinhole closed" | grep -F "port=${port} " | grep -qF "reason=policy " ||
     fail "${what}: expected 'pinhole closed ... port=${port} reason=policy' in the log, got: $(grep -F "port=${port}" "${PINHOLED_LOG}" | tr '\n' ' ')"
+
+# 4. socket_group applies when the socket is made, at start-up: a change says so.
+sed -i "s|^socket: .*|&\nsocket_group: root|" "${policy}"
+hup "reload with socket_group: root added" "notice reloaded " 3
+grep -F "socket_group change needs a restart" "${PINHOLED_LOG}" | grep -qF "socket_group=-" ||
+    fail "reload that adds socket_group: root: expected 'socket_group change needs a restart socket_group=-' in the log, got: $(tail -n3 "${PINHOLED_LOG}" | tr '\n' ' ')"
 drive_quit
 stop_pinholed
