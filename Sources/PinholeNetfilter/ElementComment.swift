@@ -10,6 +10,9 @@ enum ElementComment {
         return [commentType, UInt8(bytes.count)] + bytes
     }
 
+    /// Bytes `encode(text)` returns, without building them.
+    static func encodedCount(_ text: String) -> Int { 2 + min(text.utf8.count, maxBytes - 1) + 1 }
+
     /// The comment TLV's text; nil if there is none or it is malformed.
     static func decode(_ data: [UInt8]) -> String? {
         var i = 0

@@ -48,6 +48,17 @@ final class NetlinkSocket {
         }
     }
 
+    /// SO_SNDBUFFORCE, falling back to SO_SNDBUF: netlink refuses (EMSGSIZE)
+    /// a datagram larger than the send buffer, and a batch is one datagram.
+    func setSendBuffer(bytes: Int) throws(NetfilterError) {
+        var size = Int32(clamping: bytes)
+        let len = socklen_t(MemoryLayout<Int32>.size)
+        if setsockopt(fileDescriptor, SOL_SOCKET, SO_SNDBUFFORCE, &size, len) == 0 { return }
+        guard setsockopt(fileDescriptor, SOL_SOCKET, SO_SNDBUF, &size, len) == 0 else {
+            throw .fromErrno("set send buffer to \(bytes) bytes")
+        }
+    }
+
     /// The kernel's receive buffer size (it doubles what was asked).
     var receiveBufferBytes: Int {
         var size: Int32 = 0

@@ -71,7 +71,11 @@ struct SetElementBatch {
         var tableAttribute: Range<Int>?
     }
 
-    static let maxElementsPerMessage = 1000
+    /// Budget for one message's NFTA_SET_ELEM_LIST_ELEMENTS attribute. Its
+    /// length is 16 bits (64 KiB at most) and libnftnl does not check it, so
+    /// messages are split by encoded size, well under that: a commented IPv6
+    /// element takes ~200 bytes, so a count limit cannot be trusted.
+    static let maxElementsAttributeBytes = 32 * 1024
 
     private(set) var bytes: [UInt8] = []
     /// Each element message's kind, set and bytes; described only if the
@@ -84,7 +88,9 @@ struct SetElementBatch {
     private(set) var endSequence: UInt32 = 0
 
     /// Deletes come first so that a key in both lists ends up present with its new timeout.
-    init(adds: [ElementChange], deletes: [ElementChange], firstSequence: UInt32) throws(NetfilterError) {
+    /// `maxElementsAttributeBytes` is a parameter only so tests can push it past 64 KiB.
+    init(adds: [ElementChange], deletes: [ElementChange], firstSequence: UInt32,
+         maxElementsAttributeBytes: Int = Self.maxElementsAttributeBytes) throws(NetfilterError) {
         var seq = firstSequence
         beginSequence = seq
         appendRaw(maxBytes: 64) { nftnl_batch_begin($0, seq) }
@@ -94,12 +100,11 @@ struct SetElementBatch {
                     throw NetfilterError(operation: "encode set elements", code: EAFNOSUPPORT,
                                          context: "set \(location)", detail: "unknown table family \"\(location.family)\"")
                 }
-                var start = 0
-                while start < group.count {
-                    let chunk = group[start..<min(start + Self.maxElementsPerMessage, group.count)]
-                    start += chunk.count
+                let isDelete = kind == CNF_NFT_MSG_DESTROYSETELEM
+                for chunk in Self.chunks(of: group, isDelete: isDelete, maxBytes: maxElementsAttributeBytes) {
                     seq &+= 1
-                    appendElementMessage(kind: UInt16(kind), family: family, location: location, chunk: chunk, sequence: seq)
+                    try appendElementMessage(kind: UInt16(kind), family: family, location: location,
+                                             chunk: chunk.elements, encodedBytes: chunk.bytes, sequence: seq)
                 }
             }
         }
@@ -141,8 +146,37 @@ struct SetElementBatch {
         bytes.removeLast(maxBytes - netlinkAlign(len))
     }
 
+    /// Splits one set's changes into messages whose elements attribute stays
+    /// within `maxBytes` (at least one element per message).
+    private static func chunks(of changes: [ElementChange], isDelete: Bool,
+                               maxBytes: Int) -> [(elements: ArraySlice<ElementChange>, bytes: Int)] {
+        var out: [(elements: ArraySlice<ElementChange>, bytes: Int)] = []
+        var start = 0, size = 4  // the attribute's own header
+        for (i, c) in changes.enumerated() {
+            let n = encodedSize(of: c, isDelete: isDelete)
+            if i > start && size + n > maxBytes {
+                out.append((changes[start..<i], size))
+                start = i
+                size = 4
+            }
+            size += n
+        }
+        if start < changes.count { out.append((changes[start...], size)) }
+        return out
+    }
+
+    /// Bytes one element takes inside NFTA_SET_ELEM_LIST_ELEMENTS, as
+    /// libnftnl lays it out: LIST_ELEM { TIMEOUT, KEY { DATA_VALUE }, USERDATA }.
+    static func encodedSize(of c: ElementChange, isDelete: Bool) -> Int {
+        var n = 4 + 4 + 4 + (c.key.family == .ipv4 ? 12 : 36)
+        if !isDelete, c.timeoutMs != nil { n += 4 + 8 }
+        if !isDelete, let comment = c.comment { n += 4 + netlinkAlign(ElementComment.encodedCount(comment)) }
+        return n
+    }
+
     private mutating func appendElementMessage(kind: UInt16, family: UInt16, location: SetLocation,
-                                               chunk: ArraySlice<ElementChange>, sequence: UInt32) {
+                                               chunk: ArraySlice<ElementChange>, encodedBytes: Int,
+                                               sequence: UInt32) throws(NetfilterError) {
         let set = NftnlSet(location)
         let isDelete = kind == UInt16(CNF_NFT_MSG_DESTROYSETELEM)
         for c in chunk {
@@ -150,14 +184,22 @@ struct SetElementBatch {
                            comment: isDelete ? nil : c.comment)
         }
         let flags = UInt16(NLM_F_ACK) | (kind == UInt16(NFT_MSG_NEWSETELEM.rawValue) ? UInt16(NLM_F_CREATE) : 0)
-        // Generous bound: an IPv6 element with timeout is < 100 bytes, its comment
-        // at most 130; names are < 256 bytes each.
-        let maxBytes = 1024 + chunk.count * 256
+        // Headers and two names of < 256 bytes each fit in 1 KiB; the slack
+        // per element covers any attribute libnftnl adds that we do not count.
+        let maxBytes = 1024 + encodedBytes + chunk.count * 16
         let messageStart = bytes.count
         appendRaw(maxBytes: maxBytes) { buf in
             let nlh = nftnl_nlmsg_build_hdr(buf, kind, family, flags, sequence)!
             nftnl_set_elems_nlmsg_build_payload(nlh, set.pointer)
             return nlh
+        }
+        // Every attribute sits in the payload after nlmsghdr and nfgenmsg: if
+        // that fits in 16 bits, so does the elements attribute's length.
+        let payload = bytes.count - messageStart - 16 - 4
+        guard payload <= Int(UInt16.max) else {
+            throw NetfilterError(operation: isDelete ? "delete set elements" : "add set elements", code: EMSGSIZE,
+                                 context: "set \(location), \(chunk.count) elements",
+                                 detail: "message payload \(payload) bytes exceeds a netlink attribute's 65535")
         }
         ackedSequences.append(sequence)
         sent[sequence] = (kind, location, messageStart..<bytes.count)

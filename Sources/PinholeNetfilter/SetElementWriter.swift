@@ -23,6 +23,8 @@ public struct SetInfo: Sendable, Hashable {
 public final class SetElementWriter {
     private let socket: NetlinkSocket
     private var buffer: [UInt8]
+    /// The largest batch the send buffer was sized for (nft's mnl_set_sndbuffer does the same).
+    private var sendBufferFits = 0
 
     public init() throws(NetfilterError) {
         socket = try NetlinkSocket(purpose: "nftables set elements")
@@ -49,7 +51,12 @@ public final class SetElementWriter {
         if adds.isEmpty && deletes.isEmpty { return }
         let batch = try SetElementBatch(adds: adds, deletes: deletes, firstSequence: socket.nextSequence())
         socket.sequence = batch.endSequence
-        try socket.send(batch.bytes, operation: "send set element batch")
+        if batch.bytes.count > sendBufferFits {
+            // A full resync of 20,000 pinholes is ~3 MiB; the default is 208 KiB.
+            try socket.setSendBuffer(bytes: max(batch.bytes.count, 1 << 20))
+            sendBufferFits = max(batch.bytes.count, 1 << 20)
+        }
+        try socket.send(batch.bytes, operation: "send set element batch (\(batch.bytes.count) bytes)")
         afterSend?()
         try readAcks(of: batch)
     }

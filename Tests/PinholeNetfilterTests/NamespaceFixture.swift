@@ -36,7 +36,9 @@ enum NamespaceFixture {
     /// Runs `body(namespaceName)` on a thread that has entered a new namespace; rethrows its error.
     static func run(timeout: TimeInterval = 60, _ body: @escaping @Sendable (String) throws -> Void) throws {
         counter += 1
-        let name = "pinholetest-\(getpid())-\(counter)"
+        // A shared host may reserve a prefix for test namespaces.
+        let prefix = ProcessInfo.processInfo.environment["PINHOLE_TEST_NETNS_PREFIX"] ?? "pinholetest"
+        let name = "\(prefix)-\(getpid())-\(counter)"
         try sh(["ip", "netns", "add", name])
         defer { _ = try? sh(["ip", "netns", "del", name]) }
         try sh(["ip", "-n", name, "link", "set", "lo", "up"])

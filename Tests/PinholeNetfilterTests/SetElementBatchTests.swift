@@ -1,6 +1,7 @@
 import XCTest
 @testable import PinholeNetfilter
 import PinholeCore
+import CNetfilter
 
 /// Golden netlink bytes for the set element batch encoder (google/nftables
 /// internal/nftest style): no socket, no root.
@@ -76,7 +77,7 @@ final class SetElementBatchTests: XCTestCase {
         }
     }
 
-    func testMoreThan1000ElementsAreSplitIntoMessagesAndGroupedBySet() throws {
+    func testMessagesAreSplitBySizeAndGroupedBySet() throws {
         let other = SetLocation(family: "inet", table: "t", set: "other")
         var adds: [ElementChange] = []
         for n in 0..<2500 {
@@ -85,12 +86,56 @@ final class SetElementBatchTests: XCTestCase {
         adds.append(ElementChange(location: other, key: key("203.0.113.2", "203.0.113.1", 2000), timeoutMs: 1000))
         let batch = try SetElementBatch(adds: adds, deletes: [], firstSequence: 10)
         let messages = NetlinkMessage.parse(batch.bytes[...])
-        XCTAssertEqual(messages.count, 2 + 3 + 1, "begin, 1000+1000+500 for s4, 1 for other, end")
+        // 36 bytes per element (LIST_ELEM 4, TIMEOUT 12, KEY 4 + DATA_VALUE 16): 910 fit in 32 KiB.
         let counts = messages.dropFirst().dropLast().map { SetElementWriter.decodeElements($0).count }
-        XCTAssertEqual(counts, [1000, 1000, 500, 1])
-        XCTAssert(messages.allSatisfy { $0.bytes.count < 65536 })
+        XCTAssertEqual(counts, [910, 910, 680, 1], "begin, three messages for s4, one for other, end")
         let all = messages.dropFirst().dropLast().flatMap { SetElementWriter.decodeElements($0).map(\.key) }
         XCTAssertEqual(all, adds.map(\.key), "elements keep their order")
+    }
+
+    /// Elements attributes whose 16-bit length covers every element the message carries.
+    func elementsAttributes(_ batch: SetElementBatch) -> [(length: Int, elements: Int)] {
+        NetlinkMessage.parse(batch.bytes[...]).dropFirst().dropLast().map { m in
+            let list = m.nfAttributes.first(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)
+            return (list?.bytes.count ?? 0, list?.nested.count ?? 0)
+        }
+    }
+
+    func testThousandsOfLongCommentedIPv6ElementsStayUnder64KiBPerMessage() throws {
+        // The worst case pinholed writes: IPv6 keys, a timeout and a 127-byte comment each.
+        let set6 = SetLocation(family: "inet", table: "t", set: "s6")
+        let comment = "pinholed [2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff]:65000->[2001:db8:1234:5678:9abc:def0:1234:5678]:21 "
+            + String(repeating: "x", count: 32)
+        let adds = (0..<5000).map { n in
+            ElementChange(location: set6, key: key("2001:db8:aaaa:bbbb:cccc:dddd:eeee:\(String(0xa000 + n, radix: 16))",
+                                                   "2001:db8:1234:5678:9abc:def0:1234:5678", UInt16(1024 + n)),
+                          timeoutMs: 60_000, comment: comment)
+        }
+        let batch = try SetElementBatch(adds: adds, deletes: adds.map { ElementChange(location: $0.location, key: $0.key) },
+                                        firstSequence: 1)
+        let lists = elementsAttributes(batch)
+        XCTAssertEqual(lists.map(\.elements).reduce(0, +), 10_000, "every delete and add is in some message")
+        for (i, l) in lists.enumerated() {
+            XCTAssertLessThanOrEqual(l.length, SetElementBatch.maxElementsAttributeBytes, "message \(i + 1) elements attribute")
+        }
+        XCTAssert(lists.filter { $0.elements > 0 }.count > 20, "split into many messages: \(lists.map(\.elements))")
+        let keys = NetlinkMessage.parse(batch.bytes[...]).dropFirst().dropLast()
+            .flatMap { SetElementWriter.decodeElements($0) }
+        let kept = String(comment.utf8.prefix(127))!
+        XCTAssertEqual(keys.suffix(5000).filter { $0.comment == kept }.count, 5000, "every add keeps its comment")
+    }
+
+    func testAMessageOverTheAttributeLimitIsAnErrorNotACorruptMessage() {
+        // Budget raised past 64 KiB on purpose: the length check must catch what the split would have.
+        let adds = (0..<2000).map { n in
+            ElementChange(location: set4, key: key("198.51.100.2", "198.51.100.1", UInt16(1024 + n)), timeoutMs: 1000,
+                          comment: "pinholed 198.51.100.2:40000->198.51.100.1:21 lab")
+        }
+        XCTAssertThrowsError(try SetElementBatch(adds: adds, deletes: [], firstSequence: 1,
+                                                 maxElementsAttributeBytes: 1 << 20)) { error in
+            XCTAssertEqual((error as? NetfilterError)?.code, EMSGSIZE, "\(error)")
+            XCTAssert("\(error)".contains("inet t s4"), "names the set: \(error)")
+        }
     }
 
     func testKernelErrorOffsetIsTracedToTheElement() throws {
