@@ -95,9 +95,7 @@ extension Inspector {
     public mutating func adopt(elements: [KernelElement], now: Instant) -> [InspectorEvent] {
         var events: [InspectorEvent] = []
         for e in elements where pinholes[e.key] == nil {
-            guard let comment = e.comment, comment.hasPrefix("pinholed "),
-                  let sessionText = comment.split(separator: " ").last,
-                  let sk = ConnectionKey(parsing: sessionText), sessions[sk] != nil,
+            guard let comment = e.comment, let sk = Pinhole.session(inElementComment: comment), sessions[sk] != nil,
                   let svc = service(server: sk.server, port: sk.serverPort) else { continue }
             let pk = e.key
             let mode: PinholeMode

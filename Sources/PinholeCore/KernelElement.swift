@@ -15,9 +15,28 @@ public struct KernelElement: Sendable, Equatable {
 }
 
 extension Pinhole {
+    /// nft keeps at most 127 bytes of an element comment (128 with its NUL).
+    public static let maxElementCommentBytes = 127
+
     /// What `nft list set` shows as the element's comment:
-    /// `pinholed lab 198.51.100.2:40000->203.0.113.10:21`.
-    public var elementComment: String { "pinholed \(service) \(session)" }
+    /// `pinholed 198.51.100.2:40000->203.0.113.10:21 lab`. The session, which
+    /// a restart needs to adopt the element, comes first and always fits
+    /// (at most 9 + 96 bytes); the service name, there for people, comes last
+    /// and is the only part ever cut (two 39-character IPv6 addresses and a
+    /// 32-byte name would make 138).
+    public var elementComment: String {
+        var text = "pinholed \(session) \(service)"
+        while text.utf8.count > Pinhole.maxElementCommentBytes { text.removeLast() }  // whole characters
+        return text
+    }
+
+    /// The control session an element comment names: the word that parses as
+    /// one, wherever it is (before this format the session came last).
+    public static func session(inElementComment comment: String) -> ConnectionKey? {
+        let words = comment.split(separator: " ")
+        guard words.first == "pinholed" else { return nil }
+        return words.dropFirst().lazy.compactMap { ConnectionKey(parsing: $0) }.first
+    }
 }
 
 extension ConnectionKey {

@@ -28,6 +28,15 @@ final class PolicyServiceErrorTests: XCTestCase {
         assertSingleError("services:\n  - name: -x\n    servers: [203.0.113.10]\n", at: (2, 11), contains: ["not a valid service name"])
     }
 
+    /// Element comments (PinholeNetfilterTests.ElementCommentTests) are sized for names of 32 bytes at most.
+    func testLongestServiceNameIs32Bytes() {
+        let longest = "public-ftp-for-partners-eu-west1"
+        XCTAssertEqual(longest.utf8.count, 32)
+        XCTAssertEqual(loadPolicy("services:\n  - name: \(longest)\n    servers: [203.0.113.10]\n")?.services.first?.name, longest)
+        assertSingleError("services:\n  - name: \(longest)x\n    servers: [203.0.113.10]\n", at: (2, 11),
+                          contains: ["not a valid service name"])
+    }
+
     func testDuplicateNames() {
         assertSingleError("""
             services:

@@ -67,21 +67,23 @@ final class InspectorLifecycleTests: XCTestCase {
             KernelElement(key: PinholeKey(initiator: live.source, responder: live.destination, port: port),
                           expiresInMs: 12_000, comment: comment)
         }
-        let mine = element(50_005, "pinholed lab \(liveKey)")
+        let mine = element(50_005, "pinholed \(liveKey) lab")
+        let earlierFormat = element(50_009, "pinholed lab \(liveKey)")  // written before the session came first
         let byHand = element(50_006, nil)                            // same client and server, no session behind it
-        let otherSession = element(50_007, "pinholed lab \(goneKey)")  // that session is gone
-        let outOfRange = element(60_000, "pinholed lab \(liveKey)")
-        let garbage = element(50_008, "pinholed lab not-a-session")
-        let all = [mine, byHand, otherSession, outOfRange, garbage]
+        let otherSession = element(50_007, "pinholed \(goneKey) lab")  // that session is gone
+        let outOfRange = element(60_000, "pinholed \(liveKey) lab")
+        let garbage = element(50_008, "pinholed not-a-session lab")
+        let notOurs = element(50_010, "someone \(liveKey) lab")
+        let all = [mine, earlierFormat, byHand, otherSession, outOfRange, garbage, notOurs]
         let ev = i.adopt(elements: all, now: now)
-        XCTAssertEqual(ev.opened.map(\.key), [mine.key])
+        XCTAssertEqual(Set(ev.opened.map(\.key)), [mine.key, earlierFormat.key])
         XCTAssertEqual(i.pinholes[mine.key]?.expires, now.adding(milliseconds: 12_000))
         XCTAssertEqual(i.pinholes[mine.key]?.elementComment, mine.comment, "the comment round-trips")
         // The reconciler, believing all of them, deletes the ones not adopted.
         var r = Reconciler()
         r.reset(toKernel: all, now: now)
         let plan = r.plan(desired: i.pinholes, now: now)
-        XCTAssertEqual(Set(plan.deletes), Set(all.dropFirst().map(\.key)))
+        XCTAssertEqual(Set(plan.deletes), Set(all.dropFirst(2).map(\.key)))
         XCTAssertTrue(plan.adds.isEmpty, "an adopted element with the same deadline is not rewritten")
     }
 
@@ -115,7 +117,7 @@ final class InspectorAdoptLimitTests: XCTestCase {
             let session = ConnectionKey(client: client, clientPort: e.sourcePort, server: server, serverPort: 21)
             for k in 0..<2 {
                 elements.append(KernelElement(key: PinholeKey(initiator: client, responder: server, port: UInt16(50_000 + 2 * n + k)),
-                                              expiresInMs: 10_000, comment: "pinholed lab \(session)"))
+                                              expiresInMs: 10_000, comment: "pinholed \(session) lab"))
             }
         }
         _ = i.adopt(elements: elements, now: now)
