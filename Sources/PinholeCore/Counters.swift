@@ -16,6 +16,7 @@ public struct Counters: Sendable, Equatable {
         case .sessionClosed: pinholesClosedWithSession += 1
         case .flushed: pinholesFlushed += 1
         case .replaced, .rejectedByServer, .policy: break  // logged with their reason, not counted
+        case .kernelRefused: break  // counted as a refusal
         }
     }
 

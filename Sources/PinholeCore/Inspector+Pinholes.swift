@@ -60,6 +60,17 @@ extension Inspector {
         return events
     }
 
+    /// The kernel refused this pinhole's set element and told us which (a
+    /// full set, say): the pinhole closes, counted and logged as refusal
+    /// `kernel_refused`, so that the rest of the batch can be committed.
+    public mutating func kernelRefused(_ key: PinholeKey, detail: String) -> [InspectorEvent] {
+        var events: [InspectorEvent] = []
+        guard let p = pinholes[key] else { return events }
+        refuse(p.session, .kernelRefused, "set element \(key): \(detail)", events: &events)
+        closePinhole(key, reason: .kernelRefused, events: &events)
+        return events
+    }
+
     /// Closes pinholes now (`pinholectl flush`), all or one service's.
     public mutating func flush(service: String?) -> [InspectorEvent] {
         var events: [InspectorEvent] = []

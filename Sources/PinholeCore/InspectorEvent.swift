@@ -35,4 +35,6 @@ public enum PinholeCloseReason: String, Sendable, Equatable {
     case rejectedByServer = "rejected_by_server"
     case policy
     case flushed
+    /// The kernel would not take its set element (counted as refusal `kernel_refused`).
+    case kernelRefused = "kernel_refused"
 }

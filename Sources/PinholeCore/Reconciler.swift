@@ -6,6 +6,8 @@ public struct Reconciler: Sendable {
     public private(set) var believed: [PinholeKey: Instant] = [:]
     /// Deletes that may wait for the next batch, each until its deadline (see `deferDelete`).
     public private(set) var deferred: [PinholeKey: Instant] = [:]
+    /// When batches may be tried again after failures nobody could explain.
+    public var backoff = BatchBackoff()
 
     public init() {}
 
@@ -29,11 +31,13 @@ public struct Reconciler: Sendable {
 
     /// The batch that makes the kernel match `desired`. Elements the kernel
     /// removed itself (used one-shot, timed out) are deleted idempotently.
-    public func plan(desired: [PinholeKey: Pinhole], now: Instant) -> Plan {
+    /// Without `adds`, only the deletes: a close must not wait on adds the
+    /// kernel refuses.
+    public func plan(desired: [PinholeKey: Pinhole], now: Instant, adds includeAdds: Bool = true) -> Plan {
         var adds: [(key: PinholeKey, timeoutMs: UInt64)] = []
         var deletes: [PinholeKey] = []
         var after = believed
-        for (k, p) in desired where believed[k] != p.expires {
+        for (k, p) in desired where includeAdds && believed[k] != p.expires {
             let ms = now.milliseconds(until: p.expires)
             guard ms > 0 else { continue }  // due to expire; the timer closes it
             adds.append((k, ms))

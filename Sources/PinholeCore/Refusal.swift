@@ -31,4 +31,7 @@ public enum Refusal: String, Sendable, Hashable, CaseIterable, Codable {
     case reassemblyOverflow = "reassembly_overflow"
     /// An IP/TCP packet copy that does not decode.
     case badPacket = "bad_packet"
+    /// The kernel refused the pinhole's set element (a full set, say); the
+    /// pinhole is closed so it does not block every later batch.
+    case kernelRefused = "kernel_refused"
 }

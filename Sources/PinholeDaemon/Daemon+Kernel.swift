@@ -5,35 +5,6 @@ import PinholeNetfilter
 
 /// Everything that writes to or re-reads the kernel's state.
 extension Daemon {
-    /// Makes the sets match the inspector: one batch, all ACKs checked. On a
-    /// failure the belief is rebuilt from a dump and the diff retried once.
-    /// A batch that adds answers the queue between the commit and its ACKs: a
-    /// SYN that queued while the kernel committed its pinhole goes at once.
-    func reconcile() {
-        for attempt in 0..<2 {
-            let now = SystemClock.now()
-            let plan = reconciler.plan(desired: inspector.pinholes, now: now)
-            if plan.isEmpty { return }
-            if options.debugCommitDelayMs > 0, !plan.adds.isEmpty { usleep(options.debugCommitDelayMs * 1000) }
-            let policy = inspector.policy
-            let adds = plan.adds.map {
-                ElementChange(location: policy.pinholeSet($0.key.family), key: $0.key, timeoutMs: $0.timeoutMs,
-                              comment: inspector.pinholes[$0.key]?.elementComment)
-            }
-            let deletes = plan.deletes.map { ElementChange(location: policy.pinholeSet($0.family), key: $0) }
-            do {
-                try writer.apply(adds: adds, deletes: deletes, afterSend: adds.isEmpty ? nil : answerQueue)
-                reconciler.committed(plan)
-                return
-            } catch {
-                logger.error("batch failed", metadata: ["error": "\(error)", "adds": "\(adds.count)",
-                                                       "deletes": "\(deletes.count)", "attempt": "\(attempt + 1)"])
-                restoreTableIfMissing()
-                reconciler.reset(toKernel: Daemon.readSets(policy, writer, logger), now: SystemClock.now())
-            }
-        }
-    }
-
     /// Longest the delete of a used element waits for another batch to ride with.
     static let usedDeleteDeferMs: UInt64 = 1000
 
@@ -84,7 +55,7 @@ extension Daemon {
     func shutdown() {
         let closed = inspector.closeAll()
         events.record(closed)
-        reconcile()
+        reconcile(ignoringBackoff: true)
         events.flush()
         removeOwnTable()
         control.close()

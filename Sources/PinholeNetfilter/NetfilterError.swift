@@ -11,12 +11,17 @@ public struct NetfilterError: Error, CustomStringConvertible, Sendable, Equatabl
     public var context: String?
     /// Extra text from the library (nft's error output), if any.
     public var detail: String?
+    /// The one set element a failed batch was refused for, when the kernel
+    /// pinpointed it (nil when the failure is not about one element).
+    public var element: FailedElement?
 
-    public init(operation: String, code: Int32, context: String? = nil, detail: String? = nil) {
+    public init(operation: String, code: Int32, context: String? = nil, detail: String? = nil,
+                element: FailedElement? = nil) {
         self.operation = operation
         self.code = code
         self.context = context
         self.detail = detail
+        self.element = element
     }
 
     /// The symbolic errno name: `ENOENT`, `ENOBUFS`, or `errno 123`.

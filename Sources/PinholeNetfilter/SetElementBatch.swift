@@ -229,6 +229,23 @@ struct SetElementBatch {
         return info
     }
 
+    /// The element a kernel error on `sequence` (at `offset`, if extended ACK
+    /// gave one) was about, if it can be told: the attribute at the offset, or
+    /// the message's only element. Never a guess among several.
+    func failedElement(ofError sequence: UInt32, offset: Int?) -> FailedElement? {
+        guard sequence != beginSequence, sequence != endSequence, let m = sent[sequence] else { return nil }
+        let info = Self.describe(message: bytes[m.range], kind: m.kind, location: m.location)
+        let isAdd = m.kind == UInt16(NFT_MSG_NEWSETELEM.rawValue)
+        if let offset, let e = info.elements.first(where: { $0.range.contains(offset) }) {
+            return FailedElement(location: m.location, key: e.key, isAdd: isAdd)
+        }
+        // An offset at the set or table attribute blames the set, not an element.
+        if offset == nil, info.elements.count == 1 {
+            return FailedElement(location: m.location, key: info.elements[0].key, isAdd: isAdd)
+        }
+        return nil
+    }
+
     /// Names what a kernel error on `sequence` (at `offset`, if extended ACK gave one) was about.
     func context(ofError sequence: UInt32, offset: Int?) -> (operation: String, context: String) {
         if sequence == beginSequence || sequence == endSequence {

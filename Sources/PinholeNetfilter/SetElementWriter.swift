@@ -42,7 +42,8 @@ public final class SetElementWriter {
     /// One batch (BATCH_BEGIN, messages, BATCH_END) with all `deletes`
     /// (NFT_MSG_DESTROYSETELEM: idempotent) then all `adds` (NFT_MSG_NEWSETELEM,
     /// NLM_F_CREATE: re-adding refreshes the timeout). All or nothing: on error
-    /// nothing is committed and the error names the element, set and table.
+    /// nothing is committed and the error names the element, set and table
+    /// (and carries the element in `element` when the kernel pinpointed it).
     /// `afterSend` runs once the kernel has processed the batch, committed or
     /// refused (sendto on netlink returns after that), and before its ACKs are
     /// read, which say which; it must not use this writer.
@@ -67,7 +68,8 @@ public final class SetElementWriter {
                                  expected: Set(batch.ackedSequences), operation: "set element batch",
                                  context: nil) { ack in
             let (op, ctx) = batch.context(ofError: ack.sequence, offset: ack.badAttributeOffset)
-            return NetfilterError(operation: op, code: ack.errno, context: ctx, detail: ack.message)
+            return NetfilterError(operation: op, code: ack.errno, context: ctx, detail: ack.message,
+                                  element: batch.failedElement(ofError: ack.sequence, offset: ack.badAttributeOffset))
         }
     }
 
