@@ -33,27 +33,6 @@ user_set_has() { user_set "$1" | grep -qF "$2"; }
 before="$(user_table)"
 printf '%s\n' "${before}" >"${LAB_DIR}/user-table-before.nft"
 
-write_attach_policy() {
-    cat >"$1" <<EOF
-table: pinhole
-nflog_group: 2121
-socket: ${LAB_DIR}/control.sock
-sets:
-  table: inet filter
-  ipv4: $2
-  ipv6: $3
-services:
-  - name: lab
-    servers: [${SERVER4}, "${SERVER6}"]
-    clients: [any]
-    passive: true
-    active: false
-    data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
-    pinhole_timeout: 30s
-    enforce: false
-EOF
-}
-
 # ---- start-up refused: a missing set, a set of the wrong type, a set without timeouts
 in_firewall nft add set inet filter wrong4 '{ type ipv4_addr . inet_service; flags timeout; }'
 in_firewall nft add set inet filter notimeout4 '{ type ipv4_addr . ipv4_addr . inet_service; }'

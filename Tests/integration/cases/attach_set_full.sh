@@ -17,22 +17,7 @@ grep -q 'size 2' "${user_ruleset}" || fail "attach set full: could not give poli
 in_firewall nft -f "${user_ruleset}" || fail "attach set full: could not load ${user_ruleset} in the firewall namespace"
 
 policy="${LAB_DIR}/policy.yaml"
-cat >"${policy}" <<P
-table: pinhole
-nflog_group: 2121
-socket: ${LAB_DIR}/control.sock
-sets:
-  table: inet filter
-  ipv4: ftp_pinholes4
-  ipv6: ftp_pinholes6
-services:
-  - name: lab
-    servers: [${SERVER4}, "${SERVER6}"]
-    passive: true
-    data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
-    pinhole_timeout: 60s
-    enforce: false
-P
+write_attach_policy "${policy}" ftp_pinholes4 ftp_pinholes6 60s
 start_pinholed "${policy}"
 
 user_set() { in_firewall nft list set inet filter ftp_pinholes4 2>&1; }

@@ -13,22 +13,7 @@ in_firewall nft -f "${LAB_REPO_ROOT}/policies/attach-ruleset.nft" ||
     fail "attach set gone: could not load policies/attach-ruleset.nft in the firewall namespace"
 
 policy="${LAB_DIR}/policy.yaml"
-cat >"${policy}" <<P
-table: pinhole
-nflog_group: 2121
-socket: ${LAB_DIR}/control.sock
-sets:
-  table: inet filter
-  ipv4: ftp_pinholes4
-  ipv6: ftp_pinholes6
-services:
-  - name: lab
-    servers: [${SERVER4}, "${SERVER6}"]
-    passive: true
-    data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
-    pinhole_timeout: 60s
-    enforce: false
-P
+write_attach_policy "${policy}" ftp_pinholes4 ftp_pinholes6 60s
 start_pinholed "${policy}"
 
 # Listed first: with pipefail, grep -q quitting early would fail nft's side of a pipe.

@@ -323,6 +323,29 @@ services:
 EOF
 }
 
+# write_attach_policy FILE SET4 SET6 [PINHOLE_TIMEOUT]: the standard service in
+# attach mode, writing into the user's sets SET4/SET6 of table inet filter.
+write_attach_policy() {
+    cat >"$1" <<EOF
+table: pinhole
+nflog_group: 2121
+socket: ${LAB_DIR}/control.sock
+sets:
+  table: inet filter
+  ipv4: $2
+  ipv6: $3
+services:
+  - name: lab
+    servers: [${SERVER4}, "${SERVER6}"]
+    clients: [any]
+    passive: true
+    active: false
+    data_ports: ${DATA_PORT_MIN}-${DATA_PORT_MAX}
+    pinhole_timeout: ${4:-30s}
+    enforce: false
+EOF
+}
+
 # lab_with_pinholed [v4|v6|both]: how most cases start: the lab, vsftpd, the
 # standard policy (30 s pinholes) and pinholed running it.
 lab_with_pinholed() {
