@@ -242,10 +242,24 @@ public final class Daemon {
     }
 
     /// Handles the queued conntrack events (one bounded drain); returns how many.
+    /// After an overflow, the events still queued are older than the dump
+    /// the resync takes: they are applied first (bounded, as a flood must not
+    /// keep us here), or a stale NEW would reopen a session the dump saw closed.
     @discardableResult
     func readConntrack() -> Int {
+        guard let result = applyQueuedConntrackEvents() else { return 0 }
+        if result.overflowed {
+            for _ in 0..<16 {
+                guard let more = applyQueuedConntrackEvents(), more.delivered > 0 else { break }
+            }
+            resync(reason: "conntrack overflow")
+        }
+        return result.delivered
+    }
+
+    private func applyQueuedConntrackEvents() -> DrainResult? {
         do {
-            let result = try conntrack.drain { e in
+            return try conntrack.drain { e in
                 self.logger.trace("conntrack", metadata: ["kind": "\(e.kind.rawValue)", "src": "\(e.source)",
                                                          "dst": "\(e.destination)", "sport": "\(e.sourcePort)",
                                                          "dport": "\(e.destinationPort)",
@@ -257,11 +271,9 @@ public final class Daemon {
                 }
                 self.events.record(events)
             }
-            if result.overflowed { resync(reason: "conntrack overflow") }
-            return result.delivered
         } catch {
             logger.error("conntrack read failed", metadata: ["error": "\(error)"])
-            return 0
+            return nil
         }
     }
 }
