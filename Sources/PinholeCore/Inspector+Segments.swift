@@ -41,16 +41,23 @@ extension Inspector {
         return events
     }
 
-    private mutating func markSuspect(_ key: ConnectionKey, _ who: String, events: inout [InspectorEvent]) {
-        sessions[key]?.suspect = true
-        refuse(key, .overlongLine, "\(who) line over \(StreamReader.maxLineLength) bytes; session marked suspect",
-               events: &events)
+    private mutating func markSuspect(_ key: ConnectionKey, _ reason: Refusal, _ detail: String,
+                                      events: inout [InspectorEvent]) {
+        if sessions[key]?.suspect == nil { sessions[key]?.suspect = reason }
+        refuse(key, reason, "\(detail); session marked suspect", events: &events)
     }
 
     private mutating func clientLine(_ framed: FramedLine, session key: ConnectionKey, service: Service,
                                      now: Instant, events: inout [InspectorEvent]) {
-        guard case .line(let line) = framed else {
-            markSuspect(key, "client", events: &events)
+        let line: [UInt8]
+        switch framed {
+        case .line(let l): line = l
+        case .overlong:
+            markSuspect(key, .overlongLine, "client line over \(StreamReader.maxLineLength) bytes", events: &events)
+            return
+        case .bareLF:
+            // The way to smuggle a line into a server's echo of an argument.
+            markSuspect(key, .bareLineFeed, "client line ends in a bare LF, not CRLF", events: &events)
             return
         }
         // A reply-shaped line from the client is an attempt to fake a 227/229.
@@ -86,8 +93,12 @@ extension Inspector {
 
     private mutating func serverLine(_ framed: FramedLine, session key: ConnectionKey, service: Service,
                                      now: Instant, events: inout [InspectorEvent]) {
-        guard case .line(let line) = framed else {
-            markSuspect(key, "server", events: &events)
+        let line: [UInt8]
+        switch framed {
+        // Servers are read as the kernel helper reads them: a bare LF ends a line too.
+        case .line(let l), .bareLF(let l): line = l
+        case .overlong:
+            markSuspect(key, .overlongLine, "server line over \(StreamReader.maxLineLength) bytes", events: &events)
             return
         }
         // A command-shaped line from the server is an attempt to fake PORT/EPRT.
@@ -162,8 +173,8 @@ extension Inspector {
             refuse(key, .clientNotAllowed, "client \(key.client) is not in clients of \(service.name)", events: &events)
             return false
         }
-        if sessions[key]?.suspect == true {
-            refuse(key, .overlongLine, "session is suspect after an overlong line; nothing opens", events: &events)
+        if let why = sessions[key]?.suspect {
+            refuse(key, why, "session is suspect (\(why.rawValue)); nothing opens", events: &events)
             return false
         }
         return true

@@ -1,7 +1,11 @@
 /// One framed line of a control stream.
 public enum FramedLine: Sendable, Equatable {
-    /// A complete line, without its trailing CRLF or LF.
+    /// A complete line, without its trailing CRLF.
     case line([UInt8])
+    /// A complete line that ended in a bare LF, not CRLF (RFC 959 wants CRLF),
+    /// without it. Where a peer splits such a line is its own business, so
+    /// lines framed here may not be the lines it reads.
+    case bareLF([UInt8])
     /// A line passed `maxLineLength`; emitted once, and the rest of that line is
     /// discarded up to the next LF.
     case overlong
@@ -53,11 +57,12 @@ public struct LineFramer: Sendable {
                 discarding = false
                 continue
             }
-            if buffer.last == Self.carriageReturn { buffer.removeLast() }
+            let crlf = buffer.last == Self.carriageReturn
+            if crlf { buffer.removeLast() }
             if buffer.count > maxLineLength {
                 lines.append(.overlong)
             } else {
-                lines.append(.line(buffer))
+                lines.append(crlf ? .line(buffer) : .bareLF(buffer))
             }
             buffer.removeAll(keepingCapacity: true)
         }

@@ -21,9 +21,13 @@ public enum Refusal: String, Sendable, Hashable, CaseIterable, Codable {
     case clientNotAllowed = "client_not_allowed"
     /// A line over 512 bytes; the session is marked suspect.
     case overlongLine = "overlong_line"
+    /// A client line ended in a bare LF: the server may read the bytes after
+    /// it as part of the same command (a file name it then echoes in a reply),
+    /// so the lines we frame may not be its lines. The session is marked suspect.
+    case bareLineFeed = "bare_line_feed"
     /// A NUL byte in a control line.
     case nulByte = "nul_byte"
-    /// The session already holds its limit of pinholes (oldest closed).
+    /// The session already holds its limit of pinholes (the new one is refused).
     case sessionLimit = "session_limit"
     /// The global session or pinhole limit is reached.
     case globalLimit = "global_limit"

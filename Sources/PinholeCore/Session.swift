@@ -18,8 +18,9 @@ struct Session: Sendable {
     /// Pinholes this session holds, oldest first.
     var pinholes: [PinholeKey] = []
     var refusalsSeen: Set<Refusal> = []
-    /// Set after an overlong line: a session that sends such lines opens nothing more.
-    var suspect = false
+    /// Why the session opens nothing more, once it sent a line we cannot
+    /// frame as its peer does (overlong, or a client line ending in a bare LF).
+    var suspect: Refusal?
     /// Picked up mid-session (daemon restart, resync): untrusted until the next line start.
     let midstream: Bool
     /// Opened from a copied SYN/ACK before conntrack's NEW for it arrived.

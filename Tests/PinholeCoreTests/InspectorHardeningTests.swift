@@ -116,6 +116,28 @@ final class InspectorHardeningTests: XCTestCase {
         XCTAssertEqual(ev.opened.count, 0)
     }
 
+    /// The smuggling a bare LF allows: the server reads `RETR x<LF>227 ...` as
+    /// one command and echoes it in one reply line (proftpd: "550 x<LF>227
+    /// ... : No such file"), which a framer that ends lines at LF reads as two
+    /// replies, the second answering the client's pipelined PASV with a port
+    /// of its choosing. A client line ending in a bare LF makes the session
+    /// suspect, so nothing more opens.
+    func testAClientLineEndingInABareLFMakesTheSessionSuspect() {
+        var (i, c) = sessionWithOnePinhole()
+        let smuggle = c.client(&i, "RETR x\n227 Entering Passive Mode (203,0,113,10,195,99)\r\nPASV\r\n")
+        XCTAssertEqual(smuggle.refusals.first, .bareLineFeed)
+        let echo = c.server(&i, "550 x\n227 Entering Passive Mode (203,0,113,10,195,99): No such file\r\n"
+            + "227 Entering Passive Mode (203,0,113,10,195,91).\r\n")
+        XCTAssertEqual(echo.opened.count, 0, "opened \(echo.opened.map(\.key))")
+        XCTAssertTrue(echo.refusals.contains(.bareLineFeed), "\(echo.refusals)")
+        XCTAssertEqual(i.pinholes.count, 1, "what the session held before stays")
+        XCTAssertEqual(i.counters.refused[.bareLineFeed], 2)
+        // Servers are read as the kernel helper reads them: a bare LF ends a reply line.
+        var (j, d) = FTPConversation.started()
+        _ = d.client(&j, "PASV\r\n")
+        XCTAssertEqual(d.server(&j, "227 Entering Passive Mode (203,0,113,10,195,90).\n").opened.count, 1)
+    }
+
     func testClientNotAllowedAndPassiveOff() {
         var outsider = Inspector(policy: TestPolicy.make(clients: ["198.51.100.128/25"]))
         var o = FTPConversation()
