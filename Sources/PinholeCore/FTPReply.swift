@@ -78,8 +78,10 @@ public struct FTPReplyReader: Sendable {
             return Self.startsLikePassiveReply(line) ? .malformed(.malformed) : .continuation
         }
         if line.contains(0) {
-            // A final reply line ("NNN text" or bare "NNN") still answers its command.
-            return separator == Self.space || separator == nil ? .malformed(.nulByte) : .refusedText(.nulByte)
+            // A final reply line ("NNN text" or bare "NNN", 200 and up) still
+            // answers its command; a 1xx one, like any text, answers nothing.
+            let isReplyLine = separator == Self.space || separator == nil
+            return isReplyLine && code >= 200 ? .malformed(.nulByte) : .refusedText(.nulByte)
         }
         switch (code, separator) {
         case (227, Self.space):

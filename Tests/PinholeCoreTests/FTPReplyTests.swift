@@ -94,7 +94,7 @@ final class FTPReplyTests: XCTestCase {
             XCTAssertTrue(single(text).isFinal, "a final reply line answers its command, NUL or not")
         }
         // A NUL line that is no final reply answers nothing.
-        for text in ["\0", "hello\0", "220-hi\0", "220x\0", "500\0"] {
+        for text in ["\0", "hello\0", "220-hi\0", "220x\0", "500\0", "150 Opening\0", "150\0"] {
             XCTAssertEqual(single(text), .refusedText(.nulByte), text.debugDescription)
             XCTAssertFalse(single(text).isFinal, text.debugDescription)
         }

@@ -127,4 +127,13 @@ final class InspectorConnectionEdgeTests: XCTestCase {
         _ = c.client(&i, "PASV\r\n")
         XCTAssertEqual(c.server(&i, "227 Entering Passive Mode (203,0,113,10,195,81).\r\n").opened.count, 1)
     }
+    /// A 1xx preliminary reply with a NUL is refused but, like any 1xx, does
+    /// not answer its command: the 226 does, and the 227 answers the PASV.
+    func testNulInAPreliminaryReplyDoesNotConsumeItsCommand() {
+        var (i, c) = FTPConversation.started()
+        _ = c.client(&i, "RETR a\r\nPASV\r\n")
+        let ev = c.server(&i, "150 Opening\u{0}\r\n226 Done\r\n227 Entering Passive Mode (203,0,113,10,195,80).\r\n")
+        XCTAssertEqual(ev.refusals, [.nulByte])
+        XCTAssertEqual(ev.opened.map(\.key.port), [50_000])
+    }
 }
