@@ -9,8 +9,10 @@
 /// indicators open. A block level written as `key:` and then `- item` at the
 /// same indentation is not counted, so the estimate can be up to half the real
 /// depth: 64 still keeps Yams far below the thousands of levels that crashed.
-/// Text that is not structure (a block scalar's lines, the second line of a
-/// quoted scalar) can only make the estimate larger, never hide a level.
+/// It is a lexer's guess, not YAML's: a crafted file can hide levels from it
+/// (a bracket inside a multi-line quoted string closes a level here), so
+/// DeepStack sizes the parse's stack for such files too. This guard is
+/// what gives the plain cases a message, and no stack to allocate.
 enum NestingGuard {
     static let maxDepth = 64
 
@@ -75,10 +77,10 @@ enum NestingGuard {
         return nil
     }
 
-    /// A quote opens a quoted scalar only where a scalar can begin; inside a
-    /// plain scalar (`don't`) it is text.
+    /// A quote opens a quoted scalar only where a scalar can begin: after a
+    /// space, `[`, `{` or `,`. Inside a plain scalar (`don't`, `-'`, `a:'`) it is text.
     private static func startsScalar(_ previous: UInt8) -> Bool {
-        [space, tab, dash, colon, comma, openBracket, openBrace, question].contains(previous)
+        [space, tab, comma, openBracket, openBrace].contains(previous)
     }
 
     private static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r")

@@ -29,6 +29,20 @@ public enum PolicyLoader {
             return .failure(single(file, "nested deeper than \(NestingGuard.maxDepth) levels; a policy needs 4 (services > service > servers)",
                                    line: deep.line, column: deep.column))
         }
+        let levels = DeepStack.maxDepth(text)
+        guard levels <= DeepStack.maxLevels else {
+            return .failure(single(file, "the file could nest \(levels) levels deep (its [, {, and -, ?, : indicators); at most \(DeepStack.maxLevels)"))
+        }
+        var result: Result<Policy, PolicyErrors>?
+        let rc = DeepStack.run(levels: levels) { result = composeAndRead(text, file: file) }
+        guard rc == 0, let result else {
+            return .failure(single(file, "cannot parse the policy file: no thread to parse it on: \(String(cString: strerror(rc)))"))
+        }
+        return result
+    }
+
+    /// Yams' node tree is built and released here, on DeepStack's thread.
+    private static func composeAndRead(_ text: String, file: String) -> Result<Policy, PolicyErrors> {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -76,4 +76,39 @@ final class PolicyNestingTests: XCTestCase {
         // Errors keep the columns an editor shows (which hides the mark).
         assertSingleError("\u{FEFF}services: 5\n", at: (1, 11), contains: ["services"])
     }
+    /// Shapes the guard's estimate misses (found in review): a quote after a
+    /// plain scalar's `-` or `:` is text, and a bracket inside a multi-line
+    /// quoted string is text too. The first the guard now reads right; the
+    /// second reaches Yams, on a stack sized for it, and must not crash.
+    func testCraftedShapesAreRefusedOrParsedNeverACrash() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        for yaml in ["services: [-', \(deep)]\n", "services: [a-', \(deep)]\n", "services: {a:', \(deep)}\n"] {
+            XCTAssertNotNil(NestingGuard.firstTooDeep(yaml), yaml.prefix(20).debugDescription)
+        }
+        // 300 lines that each nest 50 levels deeper, hidden from the guard:
+        // 15,050 levels, more than crashed on the main thread's stack (10,000).
+        // (Yams takes time quadratic in the depth: 150,050 levels took 141 s.)
+        let k = 50
+        var lines = ["services: " + String(repeating: "[", count: k) + "\"x"]
+        for _ in 0..<300 {
+            lines.append(String(repeating: "]", count: k) + "\"," + String(repeating: "[", count: k) + "\"x")
+        }
+        lines.append("\"" + String(repeating: "]", count: k * 301))
+        let hidden = lines.joined(separator: "\n") + "\n"
+        XCTAssertNil(NestingGuard.firstTooDeep(hidden), "the guard misses this one; the backstop must hold")
+        XCTAssertGreaterThan(DeepStack.maxDepth(hidden), k * 301)
+        guard case .failure(let errors) = PolicyLoader.parse(hidden, file: "t.yaml") else {
+            return XCTFail("a list of lists is not a list of services")
+        }
+        XCTAssertFalse(errors.diagnostics.isEmpty)
+    }
+
+    func testTheDepthBoundCountsIndicatorsNotAddresses() {
+        XCTAssertEqual(DeepStack.maxDepth("servers: [\"2001:db8::10\", 2001:db8::/32]\n"), 1 + 1 + 1)
+        XCTAssertEqual(DeepStack.maxDepth("- a: 1\n- b\n"), 1 + 3)
+        XCTAssertEqual(DeepStack.maxDepth("{\"a\":1}"), 1 + 2)
+        // More than the limit is refused unparsed, without a thread.
+        let flat = "# " + String(repeating: "- ", count: DeepStack.maxLevels) + "\n"
+        assertSingleError(flat, at: (1, 1), contains: ["at most \(DeepStack.maxLevels)"])
+    }
 }
