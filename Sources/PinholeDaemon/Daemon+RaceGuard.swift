@@ -65,7 +65,10 @@ extension Daemon {
 
     private func verdict(for packet: QueuedPacket) -> Verdict {
         stats.synsHeld += 1
-        guard case .segment(let seg) = PacketDecoder.decode(packet.payload) else {
+        // The copy is cut at the queue's copy range: a SYN with data (TCP Fast
+        // Open) or long IPv6 extension headers is longer. Addresses, ports and
+        // flags are all the verdict needs, so a copy holding the headers will do.
+        guard case .segment(let seg) = PacketDecoder.decode(packet.payload, copy: .headers) else {
             stats.synsDropped += 1
             return .drop
         }

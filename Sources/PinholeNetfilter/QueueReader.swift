@@ -39,8 +39,21 @@ public final class QueueReader {
     private let socket: NetlinkSocket
     private var buffer: [UInt8]
 
-    /// Binds queue `queue`, copying `copyBytes` of each packet (IP + TCP headers fit in 128).
-    public init(queue: UInt16, copyBytes: UInt32 = 128, bufferBytes: Int = 4 << 20) throws(NetfilterError) {
+    /// The default copy range. The verdict needs the IP and TCP headers only
+    /// (decoded with `PacketCopy.headers`), not the payload a data SYN may
+    /// carry (TCP Fast Open). IPv4 headers and a TCP header with all options
+    /// take at most 60 + 60 bytes; IPv6 takes 40 + 60 plus its extension
+    /// headers, each up to 2048 bytes, so no copy range short of the packet
+    /// covers every chain. 512 leaves 352 bytes of extension headers before
+    /// a maximal TCP header (say a hop-by-hop and a destination options
+    /// header, or a segment routing header of 21 addresses); a SYN whose
+    /// headers run past the copy range is dropped (fail closed). A copy costs
+    /// socket buffer only while unread, and only SYNs that missed every
+    /// pinhole are queued (rate-limited by the queue rule).
+    public static let defaultCopyBytes: UInt32 = 512
+
+    /// Binds queue `queue`, copying `copyBytes` of each packet.
+    public init(queue: UInt16, copyBytes: UInt32 = QueueReader.defaultCopyBytes, bufferBytes: Int = 4 << 20) throws(NetfilterError) {
         self.queue = queue
         socket = try NetlinkSocket(purpose: "NFQUEUE \(queue)")
         try socket.setReceiveBuffer(bytes: bufferBytes)

@@ -146,6 +146,120 @@ final class PacketDecoderTests: XCTestCase {
         }
     }
 
+    // MARK: Queued copies (PacketCopy.headers): cut at the NFQUEUE copy range
+
+    /// The copy ranges the tests cut at: the race guard's old 128 and its default now.
+    static let copyRanges = [128, 512]
+
+    /// MSS, SACK permitted, timestamps, window scale, a TCP Fast Open cookie: 40 bytes, the most TCP allows.
+    static let synOptions: [UInt8] = [2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+                                      34, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1] + [1, 1, 1, 1, 1, 1, 1, 0]
+
+    private func queued(_ packet: [UInt8], file: StaticString = #filePath, line: UInt = #line) -> TCPSegment? {
+        guard case .segment(let s) = PacketDecoder.decode(packet, copy: .headers) else {
+            XCTFail("expected a segment, got \(PacketDecoder.decode(packet, copy: .headers))", file: file, line: line)
+            return nil
+        }
+        return s
+    }
+
+    /// An IPv4 data SYN with IP options and a full set of TCP options, cut at
+    /// the copy range: refused as a whole copy (NFLOG stays strict), decoded
+    /// from its headers as a queued copy, with the copied part of the payload.
+    func testQueuedIPv4SynWithOptionsAndDataCutAtCopyRange() {
+        let data = [UInt8](repeating: 0x41, count: 1000)
+        let syn = F.ipv4(options: [1, 1, 1, 0], body: F.tcp(sourcePort: 40000, destinationPort: 50050, sequence: 77,
+                                                            flags: 0x02, options: Self.synOptions, payload: data))
+        let headers = 24 + 60
+        for range in Self.copyRanges {
+            let copy = Array(syn.prefix(range))
+            XCTAssertEqual(PacketDecoder.decode(copy), .malformed, "a whole copy must hold the whole packet")
+            guard let s = queued(copy) else { continue }
+            XCTAssertEqual(s.source, F.v4("198.51.100.2"))
+            XCTAssertEqual(s.destination, F.v4("203.0.113.10"))
+            XCTAssertEqual(s.sourcePort, 40000)
+            XCTAssertEqual(s.destinationPort, 50050)
+            XCTAssertEqual(s.sequence, 77)
+            XCTAssertEqual(s.flags, [.syn])
+            XCTAssertEqual(s.payload, Array(data.prefix(range - headers)), "the copied part of the data")
+        }
+    }
+
+    /// An IPv6 data SYN behind a hop-by-hop header (router alert padded to 8
+    /// bytes) and a destination options header, cut at the copy range.
+    func testQueuedIPv6SynWithHopByHopCutAtCopyRange() {
+        let hopByHop: [UInt8] = [60, 0, 5, 2, 0, 0, 1, 0]  // next: destination options; router alert, PadN
+        let chain = hopByHop + F.extensionHeader(next: 6, units: 1)
+        let syn = F.ipv6(next: 0, extensions: chain,
+                         body: F.tcp(sourcePort: 40000, destinationPort: 50060, flags: 0x02,
+                                     options: Self.synOptions, payload: [UInt8](repeating: 0x42, count: 1000)))
+        for range in Self.copyRanges {
+            let copy = Array(syn.prefix(range))
+            XCTAssertEqual(PacketDecoder.decode(copy), .malformed, "a whole copy must hold the whole packet")
+            guard let s = queued(copy) else { continue }
+            XCTAssertEqual(s.source, IPAddress("2001:db8::2"))
+            XCTAssertEqual(s.destination, IPAddress("2001:db8:1::10"))
+            XCTAssertEqual(s.sourcePort, 40000)
+            XCTAssertEqual(s.destinationPort, 50060)
+            XCTAssertEqual(s.flags, [.syn])
+            XCTAssertEqual(s.payload.count, range - (40 + 24 + 60))
+        }
+    }
+
+    /// A queued copy is decoded from the first length holding every header
+    /// (IP, IP options, extension headers, TCP with its options) on, and
+    /// refused at every shorter length: a cut TCP header is never a segment.
+    func testQueuedCopyCutInAHeaderIsRefused() {
+        let cases: [(packet: [UInt8], headers: Int)] = [
+            (F.ipv4(options: [1, 1, 1, 0], body: F.tcp(flags: 0x02, options: Self.synOptions, payload: [1, 2, 3])), 24 + 60),
+            (F.ipv4(body: F.tcp(flags: 0x02, payload: [1, 2, 3])), 40),
+            (F.ipv6(next: 0, extensions: F.extensionHeader(next: 51) + F.authenticationHeader(next: 6),
+                    body: F.tcp(flags: 0x02, options: Self.synOptions, payload: [1, 2, 3])),
+             40 + 8 + F.authenticationHeader(next: 6).count + 60),
+        ]
+        for (packet, headers) in cases {
+            for length in 0...packet.count {
+                let result = PacketDecoder.decode(Array(packet.prefix(length)), copy: .headers)
+                XCTAssertEqual(result.isSegment, length >= headers, "prefix of \(length) of \(packet.count): \(result)")
+                if case .segment(let s) = result { XCTAssertEqual(s.payload, Array(packet[headers..<length])) }
+            }
+        }
+    }
+
+    /// With `.headers` only the copy may be short: the IP length must still
+    /// cover every header, as with a whole copy.
+    func testQueuedCopyStillChecksIPLengths() {
+        var p = F.ipv4(body: F.tcp(flags: 0x02, options: Self.synOptions))
+        p[3] = 40  // total length ends inside the TCP options, though the copy holds them
+        XCTAssertEqual(PacketDecoder.decode(p, copy: .headers), .malformed)
+        p[3] = 19
+        XCTAssertEqual(PacketDecoder.decode(p, copy: .headers), .malformed, "total length below the IP header")
+        var q = F.ipv6(next: 0, extensions: F.extensionHeader(next: 6), body: F.tcp(flags: 0x02))
+        q[5] = 8 + 19  // payload length ends inside the TCP header
+        XCTAssertEqual(PacketDecoder.decode(q, copy: .headers), .malformed)
+        q[5] = 4  // ends inside the hop-by-hop header
+        XCTAssertEqual(PacketDecoder.decode(q, copy: .headers), .malformed)
+        q[4] = 0; q[5] = 0  // jumbogram
+        XCTAssertEqual(PacketDecoder.decode(q, copy: .headers), .malformed)
+        XCTAssertEqual(PacketDecoder.decode(F.ipv4(flagsAndOffset: 0x2000, body: F.tcp(flags: 0x02)), copy: .headers),
+                       .ignored, "fragments still ignored")
+        XCTAssertEqual(PacketDecoder.decode([], copy: .headers), .malformed)
+    }
+
+    /// A copy holding the whole packet (padded or not) decodes the same either way.
+    func testWholeCopyDecodesTheSameInBothModes() {
+        let packets = [
+            F.ipv4(options: [1, 1, 1, 0], body: F.tcp(options: [1, 1, 1, 0], payload: F.bytes("PORT 1,2,3,4,5,6\r\n"))),
+            F.ipv4(body: F.tcp(flags: 0x10), padding: [0, 0, 0, 0, 0, 0]),
+            F.ipv6(next: 0, extensions: F.extensionHeader(next: 51) + F.authenticationHeader(next: 6),
+                   body: F.tcp(payload: F.bytes("EPRT |2|2001:db8::2|5282|\r\n")), padding: [9, 9]),
+        ]
+        for packet in packets {
+            XCTAssertTrue(PacketDecoder.decode(packet).isSegment)
+            XCTAssertEqual(PacketDecoder.decode(packet, copy: .headers), PacketDecoder.decode(packet))
+        }
+    }
+
     /// Random bytes and random mutations of valid packets never trap.
     func testRandomInputNeverTraps() {
         var rng = F.SeededRNG(seed: 0x5eed_0001)
@@ -166,10 +280,15 @@ final class PacketDecoderTests: XCTestCase {
                 }
                 packet = Array(packet.prefix(Int.random(in: 0...packet.count, using: &rng)))
             }
-            if case .segment(let s) = PacketDecoder.decode(packet) {
+            let whole = PacketDecoder.decode(packet)
+            if case .segment(let s) = whole {
                 segments += 1
                 XCTAssertLessThanOrEqual(s.payload.count, packet.count)
             }
+            // A queued copy never traps either, and decodes every whole copy the same.
+            let headers = PacketDecoder.decode(packet, copy: .headers)
+            if whole.isSegment { XCTAssertEqual(headers, whole) }
+            if case .segment(let s) = headers { XCTAssertLessThanOrEqual(s.payload.count, packet.count) }
         }
         XCTAssertGreaterThan(segments, 0, "mutations should sometimes still decode")
     }

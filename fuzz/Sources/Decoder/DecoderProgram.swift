@@ -1,5 +1,6 @@
 /// Raw packet copies into PacketDecoder, and the decoded segments on into an
-/// inspector, as the daemon does with NFLOG payloads.
+/// inspector, as the daemon does with NFLOG payloads; each copy also decoded
+/// as the race guard decodes NFQUEUE copies (`.headers`).
 ///
 /// Input layout: if the first byte looks like an IP header (version 4 or 6)
 /// the whole input is one packet; otherwise, after that byte, records of a
@@ -35,6 +36,12 @@ struct DecoderProgram {
 
     private mutating func packet(_ p: [UInt8]) {
         let decoded = PacketDecoder.decode(p)
+        // The race guard's decoding of NFQUEUE copies (cut at the copy range):
+        // its segments also take addresses and ports from the header, and a
+        // copy decoded whole decodes the same.
+        let queued = PacketDecoder.decode(p, copy: .headers)
+        if case .segment(let q) = queued { Self.checkAgainstHeader(q, p) }
+        if case .segment = decoded { require(queued == decoded, "a whole copy decodes differently as a queued copy") }
         guard case .segment(let s) = decoded else { return }
         Self.checkAgainstHeader(s, p)
         // Decoding is a function of the bytes: a canonical re-encoding of the
