@@ -1,12 +1,12 @@
 import XCTest
 @testable import PinholeCore
 
-/// Review: the race guard's QueueReader copies a prefix of each queued packet
+/// Found in review: the race guard's QueueReader copies a prefix of each queued packet
 /// (the copy range, 128 bytes when this was found); Daemon.verdict drops anything
 /// PacketDecoder does not call a segment. A data SYN longer than the copy range
 /// (TCP Fast Open data, or IPv6 extension headers) was therefore always dropped,
 /// pinhole or not. The race guard now decodes its copies with `.headers`.
-final class ReviewTruncatedSynTests: XCTestCase {
+final class QueuedSynCopyTests: XCTestCase {
     typealias F = CoreFixtures
 
     func testTFOSynTruncatedToCopyRangeIsNotASegment() {
