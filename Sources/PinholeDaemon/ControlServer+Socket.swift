@@ -31,7 +31,12 @@ extension ControlServer {
         }
         do {
             if let gid {
-                guard chown(path, getuid(), gid) == 0 else { throw ControlServerError.os("chown \(path)") }
+                guard chown(path, getuid(), gid) == 0 else {
+                    let code = errno
+                    // Without CAP_CHOWN (the unit keeps only CAP_NET_ADMIN) only a member may give the group.
+                    let hint = code == EPERM ? " (pinholed is not in group \(gid): under systemd, add SupplementaryGroups= with that group in a drop-in, systemctl edit nft-pinhole)" : ""
+                    throw ControlServerError("chown \(path) to group \(gid): \(String(cString: strerror(code)))\(hint)")
+                }
                 guard chmod(path, 0o660) == 0 else { throw ControlServerError.os("chmod \(path)") }
             }
             guard Glibc.listen(fd, 16) == 0 else { throw ControlServerError.os("listen \(path)") }

@@ -99,7 +99,7 @@ public final class Daemon {
         do {
             control = try ControlServer(path: options.socketPath ?? policy.socket, group: policy.socketGroup)
         } catch {
-            throw .system("control socket \(options.socketPath ?? policy.socket): \(error)", EIO)
+            throw .described("control socket \(options.socketPath ?? policy.socket): \(error)")
         }
     }
 
