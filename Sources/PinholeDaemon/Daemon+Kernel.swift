@@ -5,6 +5,24 @@ import PinholeNetfilter
 
 /// Everything that writes to or re-reads the kernel's state.
 extension Daemon {
+    /// Refuses a `table:` that names someone else's table (TableOwnership):
+    /// pinholed would replace its chains' rules and delete it on SIGTERM.
+    static func checkTableIsOurs(_ policy: Policy, _ installer: RulesetInstaller) throws(DaemonError) {
+        let listing: String?
+        do {
+            listing = try installer.listTable(family: "inet", name: policy.table)
+        } catch {
+            throw .netfilter(error)
+        }
+        guard let listing else { return }
+        let foreign = TableOwnership.foreignObjects(inListing: listing)
+        guard !foreign.isEmpty else { return }
+        let shown = foreign.prefix(5).joined(separator: ", ") + (foreign.count > 5 ? ", ..." : "")
+        throw .tableNotOurs("table inet \(policy.table) exists and holds \(shown), which pinholed did not create; "
+            + "pinholed owns its table (it deletes it on stop): name another in `table:` "
+            + "(to put pinholes into your own table's sets, see `sets:`)")
+    }
+
     /// Longest the delete of a used element waits for another batch to ride with.
     static let usedDeleteDeferMs: UInt64 = 1000
 

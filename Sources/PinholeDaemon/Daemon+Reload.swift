@@ -28,6 +28,7 @@ extension Daemon {
         let opened: ReloadSockets
         do {
             if new.attach != nil { try Daemon.checkAttachSets(new, writer) }
+            if new.table != old.table { try Daemon.checkTableIsOurs(new, installer) }
             opened = try openSockets(for: new, running: old)
             try installRuleset(new, running: old)
         } catch {

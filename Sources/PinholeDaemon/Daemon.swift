@@ -49,6 +49,7 @@ public final class Daemon {
         let leftovers: [KernelElement]
         do {
             installer = try RulesetInstaller()
+            try Daemon.checkTableIsOurs(policy, installer)
             writer = try SetElementWriter()
             try Daemon.checkAttachSets(policy, writer)
             // Elements left by an earlier run (crash, kill -9): adopted below
