@@ -1,3 +1,4 @@
+import Logging
 import PinholeCore
 import PinholeNetfilter
 
@@ -70,15 +71,17 @@ extension Daemon {
         // flags are all the verdict needs, so a copy holding the headers will do.
         guard case .segment(let seg) = PacketDecoder.decode(packet.payload, copy: .headers) else {
             stats.synsDropped += 1
+            logger.debug("syn dropped", metadata: ["reason": "undecodable", "bytes": "\(packet.payload.count)"])
             return .drop
         }
         let key = PinholeKey(initiator: seg.source, responder: seg.destination, port: seg.destinationPort)
         if release(key) {
-            logger.debug("syn released", metadata: ["pinhole": "\(key)"])
+            logger.debug("syn released", metadata: Daemon.synFields(key, ["held": "no"]))
             return .accept
         }
         guard heldSyns.count < Daemon.maxHeldSyns else {
             stats.synsDropped += 1
+            logger.debug("syn dropped", metadata: Daemon.synFields(key, ["reason": "held_limit"]))
             return .drop
         }
         heldSyns.append(HeldSyn(id: packet.id, key: key,
@@ -96,11 +99,11 @@ extension Daemon {
             let v: Verdict
             if release(h.key) {
                 v = .accept
-                logger.debug("syn released", metadata: ["pinhole": "\(h.key)", "held": "late"])
+                logger.debug("syn released", metadata: Daemon.synFields(h.key, ["held": "yes"]))
             } else if h.deadline <= now {
                 v = .drop
                 stats.synsDropped += 1
-                logger.debug("syn dropped", metadata: ["tuple": "\(h.key)"])
+                logger.debug("syn dropped", metadata: Daemon.synFields(h.key, ["reason": "no_pinhole"]))
             } else {
                 waiting.append(h)
                 continue
@@ -108,10 +111,18 @@ extension Daemon {
             do {
                 try queue.send(v, id: h.id)
             } catch {
-                logger.error("nfqueue verdict failed", metadata: ["error": "\(error)", "tuple": "\(h.key)"])
+                logger.error("nfqueue verdict failed", metadata: Daemon.synFields(h.key, ["error": "\(error)"]))
             }
         }
         heldSyns = waiting
+    }
+}
+
+extension Daemon {
+    /// A held SYN's log fields, named as the pinhole lines name theirs.
+    static func synFields(_ key: PinholeKey, _ extra: Logger.Metadata) -> Logger.Metadata {
+        extra.merging(["family": "\(key.family.rawValue)", "initiator": "\(key.initiator)",
+                       "responder": "\(key.responder)", "port": "\(key.port)"]) { a, _ in a }
     }
 }
 
