@@ -1,0 +1,37 @@
+import Logging
+@testable import PinholeDaemon
+import XCTest
+
+/// Every event is exactly one line, whatever its message or metadata hold.
+final class LineLogHandlerTests: XCTestCase {
+    func testPlainEventIsUnchanged() {
+        let line = LineLogHandler.line(time: "T", level: .info, message: "pinhole opened",
+                                       metadata: ["service": "lab", "port": "50010"])
+        XCTAssertEqual(line, "T info pinhole opened port=50010 service=lab\n")
+    }
+
+    func testNewlinesInMessageAndMetadataYieldOneLine() {
+        // nft's error buffer: the error, then the script line, then carets.
+        let nft = "Error: No such file or directory\nadd element inet pinhole pinholes4 { 1.2.3.4 }\n                          ^^^^^^^^^\n"
+        let line = LineLogHandler.line(time: "T", level: .error, message: "could not install ruleset: \(nft)",
+                                       metadata: ["policy": "name: \"a\nb\"", "detail": "x\r\ny\tz"])
+        XCTAssertEqual(line.filter { $0 == "\n" }.count, 1, line)
+        XCTAssertTrue(line.hasSuffix("\n"))
+        XCTAssertEqual(line,
+                       "T error could not install ruleset: Error: No such file or directory\\nadd element inet pinhole pinholes4 { 1.2.3.4 }\\n"
+                           + "                          ^^^^^^^^^\\n detail=x\\r\\ny\\tz policy=name: \"a\\nb\"\n")
+    }
+
+    func testOtherControlBytesAreHexEscaped() {
+        XCTAssertEqual(LineLogHandler.escapingControlCharacters("a\u{0}b\u{1B}[31mc\u{7F}d\u{0B}"), "a\\x00b\\x1b[31mc\\x7fd\\x0b")
+        XCTAssertEqual(LineLogHandler.escapingControlCharacters("héllo → ok"), "héllo → ok")
+        XCTAssertEqual(LineLogHandler.escapingControlCharacters("k\ney"), "k\\ney")
+    }
+
+    func testNestedMetadataValuesAreEscaped() {
+        let line = LineLogHandler.line(time: "T", level: .warning, message: "m",
+                                       metadata: ["list": .array(["a\nb", "c"]), "k\n": .dictionary(["x": "1\n2"])])
+        XCTAssertEqual(line.filter { $0 == "\n" }.count, 1, line)
+        XCTAssertFalse(line.dropLast().contains("\n"))
+    }
+}
