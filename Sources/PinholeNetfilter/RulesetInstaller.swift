@@ -30,10 +30,51 @@ public final class RulesetInstaller {
         let errors = nft_ctx_get_error_buffer(ctx).map { String(cString: $0) } ?? ""
         if rc != 0 {
             let firstLine = script.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
+            let detail = Self.compactErrors(errors)
             throw NetfilterError(operation: "nft script", code: 0, context: firstLine,
-                                 detail: errors.trimmingTrailingNewlines().isEmpty ? "failed" : errors.trimmingTrailingNewlines())
+                                 detail: detail.isEmpty ? "failed" : detail)
         }
         return output
+    }
+
+    /// nft's error buffer on one line. nft prints each error as three lines:
+    /// `[FILE:LINE:COLUMNS: ]Error: TEXT`, the failing command, then carets
+    /// under the part of it at fault (a script run from a buffer has no
+    /// location). Each error becomes `Error: TEXT [COMMAND] (columns A-B)`,
+    /// the columns read off the carets; errors are joined by `; `. A line
+    /// that does not fit that shape is kept as it is (joined by `; ` too).
+    static func compactErrors(_ errors: String) -> String {
+        let lines = errors.split(separator: "\n", omittingEmptySubsequences: true)
+            .map { $0.last == "\r" ? $0.dropLast() : $0 }
+            .filter { !$0.trimmingBlanks().isEmpty }
+        func isCarets(_ l: Substring) -> Bool { l.allSatisfy { $0 == " " || $0 == "^" || $0 == "~" || $0 == "\t" } }
+        func isMessage(_ l: Substring) -> Bool { l.contains("Error: ") || l.contains("Warning: ") }
+        var out: [String] = []
+        var i = 0
+        while i < lines.count {
+            let line = lines[i]
+            if isCarets(line) {
+                i += 1
+                continue
+            }
+            guard isMessage(line), i + 1 < lines.count, !isMessage(lines[i + 1]), !isCarets(lines[i + 1]) else {
+                out.append(line.trimmingBlanks())
+                i += 1
+                continue
+            }
+            var text = "\(line.trimmingBlanks()) [\(lines[i + 1].trimmingBlanks())]"
+            i += 2
+            if i < lines.count, isCarets(lines[i]) {
+                let cols = Array(lines[i])
+                if let first = cols.firstIndex(where: { $0 != " " && $0 != "\t" }),
+                   let last = cols.lastIndex(where: { $0 != " " && $0 != "\t" }) {
+                    text += first == last ? " (column \(first + 1))" : " (columns \(first + 1)-\(last + 1))"
+                }
+                i += 1
+            }
+            out.append(text)
+        }
+        return out.joined(separator: "; ")
     }
 
     /// `nft list table FAMILY NAME`; nil when the table does not exist.
@@ -76,10 +117,12 @@ public final class RulesetInstaller {
     }
 }
 
-extension String {
-    func trimmingTrailingNewlines() -> String {
-        var s = Substring(self)
-        while s.last == "\n" { s = s.dropLast() }
+extension Substring {
+    /// Without leading and trailing spaces, tabs and CRs.
+    func trimmingBlanks() -> String {
+        var s = self
+        while let c = s.first, c == " " || c == "\t" || c == "\r" { s = s.dropFirst() }
+        while let c = s.last, c == " " || c == "\t" || c == "\r" { s = s.dropLast() }
         return String(s)
     }
 }
