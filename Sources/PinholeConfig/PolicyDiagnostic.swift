@@ -17,7 +17,11 @@ public struct PolicyDiagnostic: Error, Sendable, Equatable, CustomStringConverti
         self.message = message
     }
 
-    public var description: String { "\(file):\(line):\(column): error: \(message)" }
+    /// One line, whatever the message echoes from the file (a value with a
+    /// newline in it): control characters are escaped (`\n`, `\xNN`).
+    public var description: String {
+        "\(file.escapingControlCharacters()):\(line):\(column): error: \(message.escapingControlCharacters())"
+    }
 }
 
 /// Every problem found in one policy file, in file order.

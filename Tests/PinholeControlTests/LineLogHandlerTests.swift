@@ -1,4 +1,5 @@
 import Logging
+import PinholeCore
 @testable import PinholeDaemon
 import XCTest
 
@@ -23,9 +24,9 @@ final class LineLogHandlerTests: XCTestCase {
     }
 
     func testOtherControlBytesAreHexEscaped() {
-        XCTAssertEqual(LineLogHandler.escapingControlCharacters("a\u{0}b\u{1B}[31mc\u{7F}d\u{0B}"), "a\\x00b\\x1b[31mc\\x7fd\\x0b")
-        XCTAssertEqual(LineLogHandler.escapingControlCharacters("héllo → ok"), "héllo → ok")
-        XCTAssertEqual(LineLogHandler.escapingControlCharacters("k\ney"), "k\\ney")
+        XCTAssertEqual(("a\u{0}b\u{1B}[31mc\u{7F}d\u{0B}".escapingControlCharacters()), "a\\x00b\\x1b[31mc\\x7fd\\x0b")
+        XCTAssertEqual(("héllo → ok".escapingControlCharacters()), "héllo → ok")
+        XCTAssertEqual(("k\ney".escapingControlCharacters()), "k\\ney")
     }
 
     func testNestedMetadataValuesAreEscaped() {
