@@ -43,9 +43,10 @@ enum NestingGuard {
             }
             if block + flow > maxDepth { return (lineNumber, i + 1) }
             // Quotes end with their line here: a quoted scalar's later lines are
-            // then scanned as structure, which only overestimates.
+            // then scanned as structure (what this misjudges, DeepStack holds).
             var quote: UInt8? = nil
             var previous: UInt8 = space
+            var quoteClosedAt = -2
             while i < bytes.count {
                 let c = bytes[i]
                 if let q = quote {
@@ -59,10 +60,13 @@ enum NestingGuard {
                             continue
                         }
                         quote = nil
+                        quoteClosedAt = i
                     }
                 } else if c == hash, previous == space || previous == tab {
                     break
-                } else if c == singleQuote || c == doubleQuote, startsScalar(previous) {
+                } else if c == singleQuote || c == doubleQuote,
+                          startsScalar(previous) || (previous == colon && quoteClosedAt == i - 2) {
+                    // (`{"a":"b"}`: right after a quoted key's `:` a value may be quoted.)
                     quote = c
                 } else if c == openBracket || c == openBrace {
                     flow += 1

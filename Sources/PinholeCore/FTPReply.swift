@@ -64,7 +64,8 @@ public struct FTPReplyReader: Sendable {
             }
             openMultiLineCode = nil
             closedReplyCode = open
-            if line.contains(0) { return .malformed(.nulByte) }
+            // The closing line answers the command, unless the reply is a 1xx.
+            if line.contains(0) { return open >= 200 ? .malformed(.nulByte) : .refusedText(.nulByte) }
             return open == 227 || open == 229 ? .malformed(.malformed) : .otherFinal(code: open)
         }
         if let code, separator == Self.hyphen {

@@ -42,6 +42,8 @@ final class PolicyNestingTests: XCTestCase {
         XCTAssertNil(NestingGuard.firstTooDeep("# \(deep)\nservices: []  # \(deep)\n"))
         XCTAssertNil(NestingGuard.firstTooDeep("a: '\(deep)'\nb: \"\(deep)\"\n"))
         XCTAssertNil(NestingGuard.firstTooDeep("a: 'it''s \(deep)'\nb: \"say \\\"\(deep)\\\"\"\n"))
+        // A JSON-style quoted value right after a quoted key's colon.
+        XCTAssertNil(NestingGuard.firstTooDeep("a: {\"x\":\"\(deep)\"}\n"))
         // A quote inside a plain scalar is text: the brackets after it count.
         XCTAssertNotNil(NestingGuard.firstTooDeep("a: don't \(deep)\n"))
     }

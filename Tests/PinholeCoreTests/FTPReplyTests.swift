@@ -103,6 +103,8 @@ final class FTPReplyTests: XCTestCase {
                        [.continuation, .refusedText(.nulByte), .otherFinal(code: 220),
                         .enteringPassive(F.v4("198.51.100.2"), 6201)])
         XCTAssertEqual(sequence(["220-a\0", "b", "220 c"]), [.refusedText(.nulByte), .continuation, .otherFinal(code: 220)])
+        XCTAssertEqual(sequence(["150-a", "150 b\0", "226 ok"]), [.continuation, .refusedText(.nulByte), .otherFinal(code: 226)],
+                       "a multi-line 1xx closed with a NUL answers nothing either")
         XCTAssertEqual(sequence(["220-a", "220 c\0", "227 (198,51,100,2,24,57)"]),
                        [.continuation, .malformed(.nulByte), .enteringPassive(F.v4("198.51.100.2"), 6201)],
                        "a NUL in the closing line still closes the reply")

@@ -12,10 +12,11 @@ pinhole_build_packages=(
 )
 
 # The namespace lab (scripts/demo, the integration tests): namespaces, firewall
-# tools, FTP servers and clients.
+# tools, FTP servers and clients; iptables for the xtables extensions that let
+# `nft list` print the race guard's xt NFQUEUE rule as `queue num N`.
 # shellcheck disable=SC2034
 pinhole_lab_packages=(
-    iproute2 nftables conntrack vsftpd python3 python3-pyftpdlib lftp curl
+    iproute2 nftables conntrack vsftpd python3 python3-pyftpdlib lftp curl iptables
 )
 
 # pinhole_install_packages PACKAGE...: apt-get update, then install PACKAGE...
@@ -23,17 +24,22 @@ pinhole_lab_packages=(
 # on this machine. Needs root.
 pinhole_install_packages() {
     export DEBIAN_FRONTEND=noninteractive
-    local policy_rc=/usr/sbin/policy-rc.d created=""
-    if [[ ! -e "${policy_rc}" ]]; then
-        printf '#!/bin/sh\nexit 101\n' >"${policy_rc}"
-        chmod 755 "${policy_rc}"
-        created=1
+    local policy_rc=/usr/sbin/policy-rc.d rc=0
+    if [[ -e "${policy_rc}" ]]; then
+        { apt-get update && apt-get install -y --no-install-recommends "$@"; } || rc=$?
+        return "${rc}"
     fi
-    local rc=0
+    printf '#!/bin/sh\nexit 101\n' >"${policy_rc}"
+    chmod 755 "${policy_rc}"
+    # Interrupted, it must not stay: it would stop every later package from
+    # starting its service on this machine.
+    local callers_traps
+    callers_traps="$(trap -p INT TERM)"
+    trap 'rm -f /usr/sbin/policy-rc.d' INT TERM
     { apt-get update && apt-get install -y --no-install-recommends "$@"; } || rc=$?
-    if [[ -n "${created}" ]]; then
-        rm -f "${policy_rc}"
-    fi
+    rm -f "${policy_rc}"
+    trap - INT TERM
+    eval "${callers_traps}"
     return "${rc}"
 }
 
