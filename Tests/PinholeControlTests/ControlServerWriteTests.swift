@@ -38,13 +38,8 @@ final class ControlServerWriteTests: XCTestCase {
         let path = dir.path + "/c.sock"
         let server = try ControlServer(path: path, group: nil)
         defer { server.close() }
-        var clients: [Int32] = []
+        let clients = clientsAskingForTheList(path, count: ControlServer.maxClients)
         defer { clients.forEach { close($0) } }
-        for _ in 0..<ControlServer.maxClients {
-            let fd = connectClient(path)
-            sendAll(fd, Array(#"{"command":"list"}"#.utf8) + [0x0a])
-            clients.append(fd)
-        }
         var answered = 0
         var firstAnswered: UInt64?
         for _ in 0..<100 where answered < ControlServer.maxClients {
@@ -154,15 +149,8 @@ extension ControlServerStallTests {
         let path = dir.path + "/c.sock"
         let server = try ControlServer(path: path, group: nil)
         defer { server.close() }
-        var clients: [Int32] = []
+        let clients = clientsAskingForTheList(path, count: ControlServer.maxClients, receiveBuffer: 4096)
         defer { clients.forEach { close($0) } }
-        for _ in 0..<ControlServer.maxClients {
-            let fd = connectClient(path)
-            var small = Int32(4096)
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-            sendAll(fd, Array(#"{"command":"list"}"#.utf8) + [0x0a])
-            clients.append(fd)
-        }
         // 2,000 pinholes: about 600 KB of JSON, more than a Unix socket buffers.
         let big = ControlResponse(ok: true, pinholes: (0..<2_000).map { samplePinhole($0) })
         print("response bytes:", ControlServer.encode(big).count)
@@ -177,3 +165,16 @@ extension ControlServerStallTests {
 }
 
 final class ControlServerStallTests: XCTestCase {}
+
+/// `count` clients connected to `path`, each having sent a `list` request and
+/// reading nothing (with a small receive buffer if asked).
+func clientsAskingForTheList(_ path: String, count: Int, receiveBuffer: Int32? = nil) -> [Int32] {
+    (0..<count).map { _ in
+        let fd = connectClient(path)
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        sendAll(fd, Array(#"{"command":"list"}"#.utf8) + [0x0a])
+        return fd
+    }
+}
