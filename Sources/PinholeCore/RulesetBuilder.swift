@@ -58,13 +58,28 @@ public enum RulesetBuilder {
                 out += "add rule \(t) pinhole_check \(tuple) @\(set) delete @\(set) { \(tuple) } accept\n"
             }
             out += "add rule \(t) pinhole_check jump \(synGuardChain)\n"
-            out += "add rule \(t) pinhole_check counter drop comment \"no pinhole\"\n"
+            out += "add rule \(t) pinhole_check counter drop comment \"\(unqueuedDropComment)\"\n"
             for r in guards {
                 out += "add rule \(t) enforce_forward \(r)\n"
                 out += "add rule \(t) enforce_input \(r)\n"
             }
         }
         return out
+    }
+
+    /// The guard's final drop rule's comment; its counter is what never reached the queue.
+    static let unqueuedDropComment = "no pinhole"
+
+    /// New data connections dropped without being queued (over the race
+    /// guard's rate limit), from `nft list chain ... pinhole_check`; nil if
+    /// the listing has no such rule (attach mode, no enforcing service).
+    public static func unqueuedDrops(inChainListing listing: String) -> UInt64? {
+        for line in listing.split(separator: "\n") where line.contains("comment \"\(unqueuedDropComment)\"") {
+            let words = line.split(separator: " ")
+            guard let i = words.firstIndex(of: "packets"), i + 1 < words.count else { return nil }
+            return UInt64(words[i + 1])
+        }
+        return nil
     }
 
     public static func keyType(_ family: IPFamily) -> String {

@@ -35,7 +35,17 @@ extension Daemon {
             pinholes_opened: c.pinholesOpened, pinholes_used: c.pinholesUsed,
             pinholes_expired: c.pinholesExpired, pinholes_closed_with_session: c.pinholesClosedWithSession,
             pinholes_flushed: c.pinholesFlushed, refused: c.refusedByName, resyncs: stats.resyncs,
-            syns_held: stats.synsHeld, syns_accepted: stats.synsAccepted, syns_dropped: stats.synsDropped)
+            syns_held: stats.synsHeld, syns_accepted: stats.synsAccepted, syns_dropped: stats.synsDropped,
+            syns_dropped_unqueued: unqueuedSynDrops())
+    }
+
+    /// Read from the guard's drop rule at each `status` (one nft listing;
+    /// the rule has no xt target, so libxtables stays quiet).
+    private func unqueuedSynDrops() -> UInt64? {
+        let policy = inspector.policy
+        guard Daemon.needsRaceGuard(policy),
+              let listing = try? installer.run("list chain inet \(policy.table) pinhole_check") else { return nil }
+        return RulesetBuilder.unqueuedDrops(inChainListing: listing)
     }
 
     func handleSignals() {

@@ -51,6 +51,7 @@ enum Formatting {
             ["syns_accepted", String(s.syns_accepted)],
             ["syns_dropped", String(s.syns_dropped)],
         ]
+        if let n = s.syns_dropped_unqueued { lines.append(["syns_dropped_unqueued", String(n)]) }
         let refused = s.refused.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         if refused.isEmpty {
             lines.append(["refused", "0"])

@@ -85,4 +85,19 @@ final class RulesetBuilderTests: XCTestCase {
         p.services[0].enforce = false
         XCTAssertFalse(RulesetBuilder.script(for: p).contains("return comment"))
     }
+    func testUnqueuedDropsAreReadFromTheGuardsDropRule() {
+        let listing = """
+        table inet pinhole {
+        \tchain pinhole_check {
+        \t\tip saddr . ip daddr . tcp dport @pinholes4 delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept
+        \t\tjump syn_guard
+        \t\tcounter packets 2638 bytes 105520 drop comment "no pinhole"
+        \t}
+        }
+        """
+        XCTAssertEqual(RulesetBuilder.unqueuedDrops(inChainListing: listing), 2638)
+        XCTAssertNil(RulesetBuilder.unqueuedDrops(inChainListing: "table inet pinhole {\n\tchain pinhole_check {\n\t}\n}\n"))
+        // The rule the script writes is the rule this reads.
+        XCTAssertTrue(RulesetBuilder.script(for: TestPolicy.make()).contains("pinhole_check counter drop comment \"no pinhole\""))
+    }
 }

@@ -35,4 +35,24 @@ accepted="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" g
 [[ "${held}" -ge "${transfers}" && "${accepted}" -ge "${transfers}" ]] ||
     fail "race guard: expected every one of ${transfers} data SYNs to be held and released (delay 300 ms), status says syns_held=${held} syns_accepted=${accepted}"
 lab_log "race guard: ${transfers} transfers, ${held} SYNs held, ${accepted} released, 0 SYN retransmissions"
+
+# A scan of the data range: 3,000 SYNs at once. Past the guard's rate limit
+# (200 burst, 2,000/s) they are dropped without queueing, and status counts
+# them (syns_dropped_unqueued); every SYN that reached the firewall is either
+# held or counted there. pinholed still opens pinholes afterwards.
+status_get() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
+held_before="$(status_get syns_held)"
+unqueued_before="$(status_get syns_dropped_unqueued)"
+in_client "${LAB_PYTHON}" "${LAB_LIB_DIR}/syn_flood.py" "${CLIENT4}" "${SERVER4}" 3000 "${DATA_PORT_MIN}" "${DATA_PORT_MAX}" >/dev/null ||
+    fail "race guard: the SYN scan from the client namespace could not be sent"
+sleep 0.5
+held_scan=$(($(status_get syns_held) - held_before))
+unqueued_scan=$(($(status_get syns_dropped_unqueued) - unqueued_before))
+[[ "${unqueued_scan}" -gt 0 ]] ||
+    fail "race guard: 3,000 SYNs at once, expected some past the rate limit counted in syns_dropped_unqueued, got ${unqueued_scan} (held ${held_scan})"
+[[ $((held_scan + unqueued_scan)) -le 3000 ]] ||
+    fail "race guard: 3,000 SYNs sent, but held ${held_scan} + dropped unqueued ${unqueued_scan} is more"
+lab_log "race guard: a 3,000-SYN scan: ${held_scan} held (and dropped at their deadline), ${unqueued_scan} dropped past the rate limit"
+curl_get v4 big.bin "${LAB_DIR}/out/after-scan.bin" || fail "race guard: after the SYN scan, a passive download failed"
+expect_sha256 "race guard, after the SYN scan" "${LAB_DIR}/out/after-scan.bin"
 stop_pinholed

@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""syn_flood.py SRC DST COUNT PORT_MIN PORT_MAX: send COUNT raw IPv4 TCP SYNs
+from SRC to DST, destination ports cycling through PORT_MIN..PORT_MAX, as fast
+as Python can (a scan of the data range). Bounded by COUNT; run it only inside
+the lab's client namespace, with documentation addresses."""
+import random
+import socket
+import struct
+import sys
+
+
+def checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def main() -> None:
+    src, dst = sys.argv[1], sys.argv[2]
+    count, port_min, port_max = int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    pseudo = socket.inet_aton(src) + socket.inet_aton(dst)
+    for i in range(count):
+        sport = 20000 + i % 30000
+        dport = port_min + i % (port_max - port_min + 1)
+        header = struct.pack("!HHIIBBHHH", sport, dport, random.getrandbits(32), 0, 5 << 4, 0x02, 64240, 0, 0)
+        csum = checksum(pseudo + struct.pack("!BBH", 0, socket.IPPROTO_TCP, len(header)) + header)
+        raw.sendto(header[:16] + struct.pack("!H", csum) + header[18:], (dst, 0))
+    print(count)
+
+
+if __name__ == "__main__":
+    main()
