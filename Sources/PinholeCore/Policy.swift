@@ -42,8 +42,11 @@ public struct Policy: Hashable, Sendable {
             return SetLocation(family: attach.family, table: attach.table,
                                set: family == .ipv4 ? attach.ipv4 : attach.ipv6)
         }
-        return SetLocation(family: "inet", table: table, set: family == .ipv4 ? "pinholes4" : "pinholes6")
+        return SetLocation(family: "inet", table: table, set: Policy.ownSetName(family))
     }
+
+    /// The sets in pinholed's own table (without `sets:`).
+    static func ownSetName(_ family: IPFamily) -> String { family == .ipv4 ? "pinholes4" : "pinholes6" }
 }
 
 /// One protected FTP service.

@@ -35,15 +35,11 @@ public enum RulesetBuilder {
             }
         }
         let guards = policy.attach == nil ? guardRules(policy) : []
-        let base: [(String, String, Int)] = [
-            ("tap_prerouting", "prerouting", tapPriority), ("tap_output", "output", tapPriority),
-            ("enforce_forward", "forward", enforcePriority), ("enforce_input", "input", enforcePriority),
-        ]
-        for (chain, hook, prio) in base {
+        for (chain, hook, prio) in baseChains {
             out += "add chain \(t) \(chain) { type filter hook \(hook) priority \(prio); policy accept; }\n"
             out += "flush chain \(t) \(chain)\n"
         }
-        for chain in [copyChain, "pinhole_check", synGuardChain] {
+        for chain in regularChains {
             out += "add chain \(t) \(chain)\nflush chain \(t) \(chain)\n"
         }
         for r in copyRules(policy) { out += "add rule \(t) \(copyChain) \(r)\n" }
@@ -81,6 +77,15 @@ public enum RulesetBuilder {
         }
         return nil
     }
+
+    /// The hooked chains: name, hook, priority.
+    static let baseChains: [(String, String, Int)] = [
+        ("tap_prerouting", "prerouting", tapPriority), ("tap_output", "output", tapPriority),
+        ("enforce_forward", "forward", enforcePriority), ("enforce_input", "input", enforcePriority),
+    ]
+    static let regularChains = [copyChain, "pinhole_check", synGuardChain]
+    /// Every chain the script creates (TableOwnership tells them from others').
+    static var ownChains: [String] { baseChains.map(\.0) + regularChains }
 
     public static func keyType(_ family: IPFamily) -> String {
         family == .ipv4 ? "ipv4_addr . ipv4_addr . inet_service" : "ipv6_addr . ipv6_addr . inet_service"

@@ -5,9 +5,8 @@
 /// refused before anything is touched.
 public enum TableOwnership {
     /// The chains and sets pinholed's script creates (RulesetBuilder).
-    static let ownChains: Set<String> = ["tap_prerouting", "tap_output", "enforce_forward", "enforce_input",
-                                         RulesetBuilder.copyChain, "pinhole_check", RulesetBuilder.synGuardChain]
-    static let ownSets: Set<String> = ["pinholes4", "pinholes6"]
+    static let ownChains = Set(RulesetBuilder.ownChains)
+    static let ownSets = Set(IPFamily.allCases.map(Policy.ownSetName))
 
     /// The objects in an `nft list table` listing that pinholed did not
     /// create, as `chain input`, `set allowed`, `counter c`...
