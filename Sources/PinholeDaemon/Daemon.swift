@@ -239,27 +239,32 @@ public final class Daemon {
         } catch {
             logger.error("nflog read failed", metadata: ["error": "\(error)"])
         }
-        for _ in 0..<16 {  // bounded: a flood of events must not keep us here
-            if readConntrack() == 0 { break }
-        }
+        // The resync below also covers a conntrack overflow met on the way.
+        applyConntrackBacklog()
         inspector.restartStreams()
         resync(reason: "nflog overflow, \(discarded) stale copies discarded")
     }
 
-    /// Handles the queued conntrack events (one bounded drain); returns how many.
+    /// Handles the queued conntrack events (one bounded drain).
     /// After an overflow, the events still queued are older than the dump
     /// the resync takes: they are applied first (bounded, as a flood must not
     /// keep us here), or a stale NEW would reopen a session the dump saw closed.
-    @discardableResult
-    func readConntrack() -> Int {
-        guard let result = applyQueuedConntrackEvents() else { return 0 }
+    func readConntrack() {
+        guard let result = applyQueuedConntrackEvents() else { return }
         if result.overflowed {
-            for _ in 0..<16 {
-                guard let more = applyQueuedConntrackEvents(), more.delivered > 0 else { break }
-            }
+            applyConntrackBacklog()
             resync(reason: "conntrack overflow")
         }
-        return result.delivered
+    }
+
+    /// Drains applied before a resync's dump, at most: a flood of events must not keep us here.
+    static let maxBacklogDrains = 16
+
+    /// The events still queued, before a resync's dump (which corrects them).
+    private func applyConntrackBacklog() {
+        for _ in 0..<Daemon.maxBacklogDrains {
+            guard let result = applyQueuedConntrackEvents(), result.delivered > 0 else { break }
+        }
     }
 
     private func applyQueuedConntrackEvents() -> DrainResult? {
