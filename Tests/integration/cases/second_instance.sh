@@ -7,11 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
 lab_with_pinholed
 sed "s|^socket: .*|socket: ${LAB_DIR}/second.sock|" "${LAB_DIR}/policy.yaml" >"${LAB_DIR}/second.yaml"
-rc=0
-out="$(in_firewall timeout 20 "${PINHOLED}" --policy "${LAB_DIR}/second.yaml" 2>&1)" || rc=$?
-[[ "${rc}" -eq 1 ]] || fail "second pinholed on NFLOG group 2121: expected exit code 1, got ${rc}; output: ${out}"
-[[ "${out}" == *"bound by another process"* ]] ||
-    fail "second pinholed: expected the error to say the group is bound by another process, got: ${out}"
+expect_start_refused "second pinholed on NFLOG group 2121" "${LAB_DIR}/second.yaml" 1 "bound by another process"
 [[ ! -e "${LAB_DIR}/second.sock" ]] || fail "second pinholed: it left its control socket behind"
 
 # The first one still owns a working table: its queue rule is intact and a

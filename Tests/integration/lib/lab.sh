@@ -346,6 +346,17 @@ services:
 EOF
 }
 
+# expect_start_refused WHAT POLICY RC FRAGMENT: pinholed started on POLICY in the
+# firewall must exit RC before it is ready, its output saying FRAGMENT (left in
+# REFUSED_OUT for further checks).
+expect_start_refused() {
+    local what="$1" policy="$2" want_rc="$3" fragment="$4" rc=0
+    REFUSED_OUT="$(in_firewall timeout 20 "${PINHOLED}" --policy "${policy}" 2>&1)" || rc=$?
+    [[ "${rc}" -eq "${want_rc}" ]] || fail "${what}: expected exit code ${want_rc}, got ${rc}; output: ${REFUSED_OUT}"
+    [[ "${REFUSED_OUT}" == *"${fragment}"* ]] ||
+        fail "${what}: expected the error to say \"${fragment}\", got: ${REFUSED_OUT}"
+}
+
 # lab_with_pinholed [v4|v6|both]: how most cases start: the lab, vsftpd, the
 # standard policy (30 s pinholes) and pinholed running it.
 lab_with_pinholed() {
