@@ -92,15 +92,18 @@ public struct StatusInfo: Codable, Sendable, Equatable {
     public var syns_accepted: UInt64
     public var syns_dropped: UInt64
     /// Data SYNs the firewall dropped without queueing them (over the race
-    /// guard's rate limit), since pinholed last installed its ruleset (start,
-    /// reload, restore); nil without a race guard. Optional: older daemons lack it.
+    /// guard's rate limits), since pinholed's table was created; nil without
+    /// a race guard. Optional: older daemons lack it.
     public var syns_dropped_unqueued: UInt64?
+    /// Of those, the ones over their source's own limit (one address, or an
+    /// IPv6 /64): what scanners spent of their own share.
+    public var syns_dropped_source_limit: UInt64?
 
     public init(version: String, uptime_seconds: Double, policy_file: String, policy_sha256: String,
                 sessions: Int, pinholes_open: Int, pinholes_opened: UInt64, pinholes_used: UInt64,
                 pinholes_expired: UInt64, pinholes_closed_with_session: UInt64, pinholes_flushed: UInt64,
                 refused: [String: UInt64], resyncs: UInt64, syns_held: UInt64, syns_accepted: UInt64,
-                syns_dropped: UInt64, syns_dropped_unqueued: UInt64? = nil) {
+                syns_dropped: UInt64, syns_dropped_unqueued: UInt64? = nil, syns_dropped_source_limit: UInt64? = nil) {
         self.version = version
         self.uptime_seconds = uptime_seconds
         self.policy_file = policy_file
@@ -118,5 +121,6 @@ public struct StatusInfo: Codable, Sendable, Equatable {
         self.syns_accepted = syns_accepted
         self.syns_dropped = syns_dropped
         self.syns_dropped_unqueued = syns_dropped_unqueued
+        self.syns_dropped_source_limit = syns_dropped_source_limit
     }
 }

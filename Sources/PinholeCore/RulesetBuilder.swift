@@ -13,6 +13,19 @@ public enum RulesetBuilder {
     public static let synGuardRatePerSecond: UInt32 = 2000
     public static let synGuardBurst: UInt32 = 200
 
+    /// Each source's share of that rate, so that one scanner cannot spend
+    /// everyone's: raced SYNs from one address (an IPv6 /64) beyond it are
+    /// dropped before the shared limit counts them. A real client races a
+    /// pinhole at most once per data connection.
+    static let sourceRatePerSecond = 200
+    static let sourceBurst = 50
+    /// The per-source buckets: one element per recent source, gone a minute
+    /// after its last raced SYN. When full (a scan from 65,536 sources), new
+    /// sources are not tracked and only the shared limit applies.
+    static func sourceSet(_ family: IPFamily) -> String { family == .ipv4 ? "syn_sources4" : "syn_sources6" }
+    static let sourceSetSize = 65536
+    static let sourceSetTimeout = "60s"
+
     /// Tap and enforce priority: after conntrack (-200) so `ct state` is
     /// known, before the usual filter chains (0).
     static let tapPriority = -150
@@ -35,6 +48,13 @@ public enum RulesetBuilder {
             }
         }
         let guards = policy.attach == nil ? guardRules(policy) : []
+        if !guards.isEmpty {
+            for counter in ownCounters { out += "add counter \(t) \(counter)\n" }
+            for family in IPFamily.allCases {
+                let type = family == .ipv4 ? "ipv4_addr" : "ipv6_addr"
+                out += "add set \(t) \(sourceSet(family)) { type \(type); flags dynamic,timeout; timeout \(sourceSetTimeout); size \(sourceSetSize); }\n"
+            }
+        }
         for (chain, hook, prio) in baseChains {
             out += "add chain \(t) \(chain) { type filter hook \(hook) priority \(prio); policy accept; }\n"
             out += "flush chain \(t) \(chain)\n"
@@ -53,8 +73,13 @@ public enum RulesetBuilder {
                 let tuple = family == .ipv4 ? "ip saddr . ip daddr . tcp dport" : "ip6 saddr . ip6 daddr . tcp dport"
                 out += "add rule \(t) pinhole_check \(tuple) @\(set) delete @\(set) { \(tuple) } accept\n"
             }
+            for family in IPFamily.allCases {
+                let source = family == .ipv4 ? "ip saddr" : "ip6 saddr & ffff:ffff:ffff:ffff::"
+                out += "add rule \(t) pinhole_check update @\(sourceSet(family)) { \(source) limit rate over "
+                    + "\(sourceRatePerSecond)/second burst \(sourceBurst) packets } counter name \"\(sourceLimitCounter)\" drop\n"
+            }
             out += "add rule \(t) pinhole_check jump \(synGuardChain)\n"
-            out += "add rule \(t) pinhole_check counter drop comment \"\(unqueuedDropComment)\"\n"
+            out += "add rule \(t) pinhole_check counter name \"\(unqueuedCounter)\" drop comment \"\(unqueuedDropComment)\"\n"
             for r in guards {
                 out += "add rule \(t) enforce_forward \(r)\n"
                 out += "add rule \(t) enforce_input \(r)\n"
@@ -63,19 +88,40 @@ public enum RulesetBuilder {
         return out
     }
 
-    /// The guard's final drop rule's comment; its counter is what never reached the queue.
+    /// The guard's drop counters: named objects, so they keep counting
+    /// across a reload's chain flushes (a table rebuilt after `nft flush
+    /// ruleset` starts them again). `unqueued` counts what passed its
+    /// source's limit but not the shared one.
+    static let unqueuedCounter = "syn_unqueued"
+    static let sourceLimitCounter = "syn_source_limited"
+    static let ownCounters = [unqueuedCounter, sourceLimitCounter]
     static let unqueuedDropComment = "no pinhole"
 
-    /// New data connections dropped without being queued (over the race
-    /// guard's rate limit), from `nft list chain ... pinhole_check`; nil if
-    /// the listing has no such rule (attach mode, no enforcing service).
-    public static func unqueuedDrops(inChainListing listing: String) -> UInt64? {
-        for line in listing.split(separator: "\n") where line.contains("comment \"\(unqueuedDropComment)\"") {
-            let words = line.split(separator: " ")
-            guard let i = words.firstIndex(of: "packets"), i + 1 < words.count else { return nil }
-            return UInt64(words[i + 1])
+    /// What the race guard dropped without queueing, since pinholed's table
+    /// was created.
+    public struct UnqueuedDrops: Equatable, Sendable {
+        /// Over either limit: every new data connection dropped unheld.
+        public var total: UInt64
+        /// Of those, over their source's own limit.
+        public var overSourceLimit: UInt64
+    }
+
+    /// Reads them from `nft list counters table inet <table>`; nil if the
+    /// listing lacks them (attach mode, no enforcing service).
+    public static func unqueuedDrops(inCounterListing listing: String) -> UnqueuedDrops? {
+        var packets: [String: UInt64] = [:]
+        var current: String?
+        for raw in listing.split(separator: "\n") {
+            let words = raw.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if words.count == 3, words[0] == "counter", words[2] == "{" {
+                current = String(words[1])
+            } else if let name = current, words.count >= 2, words[0] == "packets" {
+                packets[name] = UInt64(words[1])
+                current = nil
+            }
         }
-        return nil
+        guard let shared = packets[unqueuedCounter], let perSource = packets[sourceLimitCounter] else { return nil }
+        return UnqueuedDrops(total: shared + perSource, overSourceLimit: perSource)
     }
 
     /// The hooked chains: name, hook, priority.

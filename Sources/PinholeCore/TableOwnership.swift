@@ -4,9 +4,10 @@
 /// would take it over and then delete it, rules and all; such a table is
 /// refused before anything is touched.
 public enum TableOwnership {
-    /// The chains and sets pinholed's script creates (RulesetBuilder).
+    /// The chains, sets and counters pinholed's script creates (RulesetBuilder).
     static let ownChains = Set(RulesetBuilder.ownChains)
-    static let ownSets = Set(IPFamily.allCases.map(Policy.ownSetName))
+    static let ownSets = Set(IPFamily.allCases.map(Policy.ownSetName) + IPFamily.allCases.map(RulesetBuilder.sourceSet))
+    static let ownCounters = Set(RulesetBuilder.ownCounters)
 
     /// The objects in an `nft list table` listing that pinholed did not
     /// create, as `chain input`, `set allowed`, `counter c`...
@@ -22,6 +23,7 @@ public enum TableOwnership {
                 if let name = words.last, words.count >= 2 {
                     let kind = words.dropLast().joined(separator: " ")
                     let ours = (kind == "chain" && ownChains.contains(name)) || (kind == "set" && ownSets.contains(name))
+                        || (kind == "counter" && ownCounters.contains(name))
                     if !ours { foreign.append("\(kind) \(name)") }
                 }
             }

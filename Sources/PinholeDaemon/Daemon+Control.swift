@@ -27,6 +27,7 @@ extension Daemon {
 
     func status(now: Instant) -> StatusInfo {
         let c = inspector.counters
+        let unqueued = unqueuedSynDrops()
         return StatusInfo(
             version: PinholeVersion.string,
             uptime_seconds: Double(startedAt.milliseconds(until: now)) / 1000,
@@ -36,16 +37,16 @@ extension Daemon {
             pinholes_expired: c.pinholesExpired, pinholes_closed_with_session: c.pinholesClosedWithSession,
             pinholes_flushed: c.pinholesFlushed, refused: c.refusedByName, resyncs: stats.resyncs,
             syns_held: stats.synsHeld, syns_accepted: stats.synsAccepted, syns_dropped: stats.synsDropped,
-            syns_dropped_unqueued: unqueuedSynDrops())
+            syns_dropped_unqueued: unqueued?.total, syns_dropped_source_limit: unqueued?.overSourceLimit)
     }
 
-    /// Read from the guard's drop rule at each `status` (one nft listing;
-    /// the rule has no xt target, so libxtables stays quiet).
-    private func unqueuedSynDrops() -> UInt64? {
+    /// Read from the guard's counters at each `status` (one nft listing;
+    /// it lists no xt rule, so libxtables stays quiet).
+    private func unqueuedSynDrops() -> RulesetBuilder.UnqueuedDrops? {
         let policy = inspector.policy
         guard Daemon.needsRaceGuard(policy),
-              let listing = try? installer.run("list chain inet \(policy.table) pinhole_check") else { return nil }
-        return RulesetBuilder.unqueuedDrops(inChainListing: listing)
+              let listing = try? installer.run("list counters table inet \(policy.table)") else { return nil }
+        return RulesetBuilder.unqueuedDrops(inCounterListing: listing)
     }
 
     func handleSignals() {

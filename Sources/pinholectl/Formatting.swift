@@ -52,6 +52,7 @@ enum Formatting {
             ["syns_dropped", String(s.syns_dropped)],
         ]
         if let n = s.syns_dropped_unqueued { lines.append(["syns_dropped_unqueued", String(n)]) }
+        if let n = s.syns_dropped_source_limit { lines.append(["syns_dropped_source_limit", String(n)]) }
         let refused = s.refused.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         if refused.isEmpty {
             lines.append(["refused", "0"])

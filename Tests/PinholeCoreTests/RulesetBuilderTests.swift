@@ -25,9 +25,10 @@ final class RulesetBuilderTests: XCTestCase {
         XCTAssertFalse(script.contains("saddr { 203.0.113.10 } tcp dport 50000-50100"), "no active guard when active is off")
         // Unmatched SYNs go to the race guard, then are dropped: fail closed.
         let guardJump = script.range(of: "add rule inet pinhole pinhole_check jump syn_guard\n")
-        let drop = script.range(of: "add rule inet pinhole pinhole_check counter drop")
+        let drop = script.range(of: "add rule inet pinhole pinhole_check counter name \"syn_unqueued\" drop")
         XCTAssertNotNil(guardJump)
-        XCTAssertLessThan(guardJump!.lowerBound, drop!.lowerBound)
+        XCTAssertNotNil(drop)
+        if let guardJump, let drop { XCTAssertLessThan(guardJump.lowerBound, drop.lowerBound) }
         XCTAssertTrue(script.contains("flush chain inet pinhole syn_guard\n"))
         XCTAssertFalse(script.contains("queue num"), "nft's queue statement does not exist on this kernel")
         // Sets are `add`ed, never deleted: a reload keeps their elements.
@@ -85,19 +86,58 @@ final class RulesetBuilderTests: XCTestCase {
         p.services[0].enforce = false
         XCTAssertFalse(RulesetBuilder.script(for: p).contains("return comment"))
     }
-    func testUnqueuedDropsAreReadFromTheGuardsDropRule() {
+    func testUnqueuedDropsAreReadFromTheGuardsCounters() {
         let listing = """
         table inet pinhole {
-        \tchain pinhole_check {
-        \t\tip saddr . ip daddr . tcp dport @pinholes4 delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept
-        \t\tjump syn_guard
-        \t\tcounter packets 2638 bytes 105520 drop comment "no pinhole"
+        \tcounter syn_unqueued {
+        \t\tpackets 2638 bytes 105520
+        \t}
+        \tcounter syn_source_limited {
+        \t\tpackets 300 bytes 12000
         \t}
         }
         """
-        XCTAssertEqual(RulesetBuilder.unqueuedDrops(inChainListing: listing), 2638)
-        XCTAssertNil(RulesetBuilder.unqueuedDrops(inChainListing: "table inet pinhole {\n\tchain pinhole_check {\n\t}\n}\n"))
-        // The rule the script writes is the rule this reads.
-        XCTAssertTrue(RulesetBuilder.script(for: TestPolicy.make()).contains("pinhole_check counter drop comment \"no pinhole\""))
+        let drops = RulesetBuilder.unqueuedDrops(inCounterListing: listing)
+        XCTAssertEqual(drops?.total, 2938)
+        XCTAssertEqual(drops?.overSourceLimit, 300)
+        // Either counter missing (attach mode, an empty listing): nothing to report.
+        XCTAssertNil(RulesetBuilder.unqueuedDrops(inCounterListing: "table inet pinhole {\n}\n"))
+        let one = listing.replacingOccurrences(of: "syn_source_limited", with: "ssh")
+        XCTAssertNil(RulesetBuilder.unqueuedDrops(inCounterListing: one))
+        // The counters the script creates and counts into are the ones this reads.
+        let script = RulesetBuilder.script(for: TestPolicy.make())
+        XCTAssertTrue(script.contains("add counter inet pinhole syn_unqueued\n"))
+        XCTAssertTrue(script.contains("add counter inet pinhole syn_source_limited\n"))
+        XCTAssertTrue(script.contains("pinhole_check counter name \"syn_unqueued\" drop comment \"no pinhole\""))
+    }
+
+    /// A scanner spends its own share of the guard's rate, not everyone's:
+    /// after the pinhole lookups (a SYN with a pinhole is never limited),
+    /// before the shared limit in syn_guard. IPv6 sources count by /64.
+    func testEachSourceHasItsOwnShareOfTheGuardsRate() {
+        let rules = RulesetBuilder.script(for: TestPolicy.make()).split(separator: "\n").map(String.init)
+        let v4 = "add rule inet pinhole pinhole_check update @syn_sources4 { ip saddr limit rate over 200/second burst 50 packets } counter name \"syn_source_limited\" drop"
+        let v6 = "add rule inet pinhole pinhole_check update @syn_sources6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate over 200/second burst 50 packets } counter name \"syn_source_limited\" drop"
+        let lastLookup = rules.lastIndex { $0.contains("pinhole_check") && $0.hasSuffix("accept") }
+        let jump = rules.firstIndex(of: "add rule inet pinhole pinhole_check jump syn_guard")
+        guard let i4 = rules.firstIndex(of: v4), let i6 = rules.firstIndex(of: v6), let lastLookup, let jump else {
+            return XCTFail("per-source rules, lookups or jump missing:\n\(rules.joined(separator: "\n"))")
+        }
+        XCTAssertLessThan(lastLookup, min(i4, i6))
+        XCTAssertLessThan(max(i4, i6), jump)
+        XCTAssertTrue(rules.contains("add set inet pinhole syn_sources4 { type ipv4_addr; flags dynamic,timeout; timeout 60s; size 65536; }"))
+        XCTAssertTrue(rules.contains("add set inet pinhole syn_sources6 { type ipv6_addr; flags dynamic,timeout; timeout 60s; size 65536; }"))
+        // The sets and counters come before the rules that use them.
+        XCTAssertLessThan(rules.firstIndex { $0.hasPrefix("add set inet pinhole syn_sources4") } ?? .max, i4)
+    }
+
+    /// Without a guard (nothing enforced, or attach mode) there is nothing
+    /// to limit or count.
+    func testNoGuardNoSourceSetsOrCounters() {
+        var p = TestPolicy.make()
+        p.services[0].enforce = false
+        let script = RulesetBuilder.script(for: p)
+        XCTAssertFalse(script.contains("syn_sources"))
+        XCTAssertFalse(script.contains("add counter"))
     }
 }

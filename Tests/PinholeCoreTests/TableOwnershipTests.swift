@@ -6,6 +6,21 @@ final class TableOwnershipTests: XCTestCase {
     /// it (multi-line elements, comments with braces) and the xt queue rule.
     static let own = """
     table inet pinhole {
+    \tcounter syn_unqueued {
+    \t\tpackets 12 bytes 480
+    \t}
+    \tcounter syn_source_limited { packets 0 bytes 0 }
+    \tset syn_sources4 {
+    \t\ttype ipv4_addr
+    \t\tsize 65536
+    \t\tflags dynamic,timeout
+    \t\ttimeout 1m
+    \t\telements = { 198.51.100.66 limit rate over 200/second burst 50 packets expires 59s996ms }
+    \t}
+    \tset syn_sources6 {
+    \t\ttype ipv6_addr
+    \t\tflags dynamic,timeout
+    \t}
     \tset pinholes4 {
     \t\ttype ipv4_addr . ipv4_addr . inet_service
     \t\tsize 1048576
@@ -32,7 +47,8 @@ final class TableOwnershipTests: XCTestCase {
     \t\ttcp flags & (syn | fin | rst) != 0 log group 2121 queue-threshold 1 accept
     \t}
     \tchain pinhole_check {
-    \t\tcounter packets 0 bytes 0 drop comment "no pinhole"
+    \t\tupdate @syn_sources4 { ip saddr limit rate over 200/second burst 50 packets } counter name "syn_source_limited" drop
+    \t\tcounter name "syn_unqueued" drop comment "no pinhole"
     \t}
     \tchain syn_guard {
     \t\tlimit rate 2000/second burst 200 packets counter packets 0 bytes 0 queue num 2121
@@ -63,7 +79,7 @@ final class TableOwnershipTests: XCTestCase {
     }
 
     func testOwnNamesOfAnotherKindAreForeign() {
-        XCTAssertEqual(TableOwnership.foreignObjects(inListing: "table inet t {\n\tmap pinholes4 {\n\t}\n\tset copy {\n\t}\n}\n"),
-                       ["map pinholes4", "set copy"])
+        XCTAssertEqual(TableOwnership.foreignObjects(inListing: "table inet t {\n\tmap pinholes4 {\n\t}\n\tset copy {\n\t}\n\tchain syn_unqueued {\n\t}\n\tcounter syn_sources4 {\n\t}\n}\n"),
+                       ["map pinholes4", "set copy", "chain syn_unqueued", "counter syn_sources4"])
     }
 }
