@@ -116,8 +116,8 @@ final class RulesetBuilderTests: XCTestCase {
     /// before the shared limit in syn_guard. IPv6 sources count by /64.
     func testEachSourceHasItsOwnShareOfTheGuardsRate() {
         let rules = RulesetBuilder.script(for: TestPolicy.make()).split(separator: "\n").map(String.init)
-        let v4 = "add rule inet pinhole pinhole_check update @syn_sources4 { ip saddr limit rate over 200/second burst 50 packets } counter name \"syn_source_limited\" drop"
-        let v6 = "add rule inet pinhole pinhole_check update @syn_sources6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate over 200/second burst 50 packets } counter name \"syn_source_limited\" drop"
+        let v4 = "add rule inet pinhole pinhole_check update @syn_sources4 { ip saddr limit rate over 1000/second burst 200 packets } counter name \"syn_source_limited\" drop"
+        let v6 = "add rule inet pinhole pinhole_check update @syn_sources6 { ip6 saddr & ffff:ffff:ffff:ffff:: limit rate over 1000/second burst 200 packets } counter name \"syn_source_limited\" drop"
         let lastLookup = rules.lastIndex { $0.contains("pinhole_check") && $0.hasSuffix("accept") }
         let jump = rules.firstIndex(of: "add rule inet pinhole pinhole_check jump syn_guard")
         guard let i4 = rules.firstIndex(of: v4), let i6 = rules.firstIndex(of: v6), let lastLookup, let jump else {

@@ -15,7 +15,7 @@ final class TableOwnershipTests: XCTestCase {
     \t\tsize 65536
     \t\tflags dynamic,timeout
     \t\ttimeout 1m
-    \t\telements = { 198.51.100.66 limit rate over 200/second burst 50 packets expires 59s996ms }
+    \t\telements = { 198.51.100.66 limit rate over 1000/second burst 200 packets expires 59s996ms }
     \t}
     \tset syn_sources6 {
     \t\ttype ipv6_addr
@@ -47,7 +47,7 @@ final class TableOwnershipTests: XCTestCase {
     \t\ttcp flags & (syn | fin | rst) != 0 log group 2121 queue-threshold 1 accept
     \t}
     \tchain pinhole_check {
-    \t\tupdate @syn_sources4 { ip saddr limit rate over 200/second burst 50 packets } counter name "syn_source_limited" drop
+    \t\tupdate @syn_sources4 { ip saddr limit rate over 1000/second burst 200 packets } counter name "syn_source_limited" drop
     \t\tcounter name "syn_unqueued" drop comment "no pinhole"
     \t}
     \tchain syn_guard {

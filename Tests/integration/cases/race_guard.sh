@@ -39,7 +39,7 @@ accepted="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" g
 lab_log "race guard: ${transfers} transfers, ${held} SYNs held, ${accepted} released, 0 SYN retransmissions"
 
 # A scan of the data range: 3,000 SYNs at once. Past the guard's rate limits
-# (the source's own, 200/s burst 50; everyone's, 2,000/s burst 200) they are
+# (the source's own, 1,000/s burst 200; everyone's, 2,000/s burst 200) they are
 # dropped without queueing, and status counts them (syns_dropped_unqueued); every SYN that reached the firewall is either
 # held or counted there. pinholed still opens pinholes afterwards.
 status_get() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
@@ -61,8 +61,8 @@ expect_sha256 "race guard, after the SYN scan" "${LAB_DIR}/out/after-scan.bin"
 # A scanner spends its own share of the rate, not everyone's: another address
 # of the client network floods the data range for 4 s, far past the shared
 # limit (2,000/s). The guard queues at most its own share of the flood
-# (burst 50 + 200/s); with one shared limit it would queue ~2,000/s and leave
-# the client's raced SYN to whatever tokens the flood's pauses left. The
+# (burst 200 + 1,000/s); with one shared limit it would queue ~2,000/s and
+# leave the client's raced SYN to whatever tokens the flood's pauses left. The
 # client's raced download meanwhile is held and released: no retransmission.
 scanner4=198.51.100.66
 flood_seconds=4
@@ -85,7 +85,7 @@ retrans=$(($(client_syn_retransmissions) - retrans_before))
 limited=$(($(status_get syns_dropped_source_limit) - limited_before))
 held=$(($(status_get syns_held) - held_before))
 # The scanner's share over the flood (plus a second of slack), and the client's few SYNs.
-most_held=$((50 + 200 * (flood_seconds + 1) + 10))
+most_held=$((200 + 1000 * (flood_seconds + 1) + 10))
 [[ "${held}" -le "${most_held}" ]] ||
     fail "race guard: ${scanner4} sent ${flooded} SYNs and ${held} were queued, more than its own share (${most_held})"
 [[ "${limited}" -gt 0 && "${limited}" -le "${flooded}" ]] ||
