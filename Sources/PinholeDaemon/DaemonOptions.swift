@@ -21,7 +21,3 @@ public struct DaemonOptions: Sendable {
         self.debugCommitDelayMs = debugCommitDelayMs
     }
 }
-
-public enum PinholeVersion {
-    public static let string = "0.1.0"
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import PinholeCore
 
 /// pinholectl: the command-line client of pinholed, and a policy checker.
 @main
@@ -11,6 +12,7 @@ struct Pinholectl: ParsableCommand {
             Exit status: 0 success; 1 a bad policy, or pinholed answered with an error;
             2 bad usage; 3 pinholed cannot be reached.
             """,
+        version: PinholeVersion.string,
         subcommands: [ListCommand.self, StatusCommand.self, FlushCommand.self, CheckCommand.self]
     )
 

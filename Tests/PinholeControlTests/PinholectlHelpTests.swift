@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PinholeCore
 @testable import pinholectl
 import XCTest
 
@@ -15,6 +16,14 @@ final class PinholectlHelpTests: XCTestCase {
             XCTAssertTrue(run.stdout.contains("USAGE: pinholectl"), "\(arguments): stdout is \(run.stdout.debugDescription)")
             XCTAssertEqual(run.stderr, "", "\(arguments)")
         }
+    }
+
+    /// `--version` prints the version status reports, on stdout, status 0.
+    func testVersionIsPrintedOnStdoutByTheBinary() throws {
+        let run = try runBuiltProgram("pinholectl", ["--version"])
+        XCTAssertEqual(run.status, 0)
+        XCTAssertEqual(run.stdout, PinholeVersion.string + "\n")
+        XCTAssertEqual(run.stderr, "")
     }
 
     func testUsageErrorsStayOnStderrWithStatusTwo() throws {
