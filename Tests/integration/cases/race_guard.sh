@@ -94,6 +94,23 @@ most_held=$((200 + 1000 * (flood_seconds + 1) + 10))
     fail "race guard: while ${scanner4} sent ${flooded} SYNs, ${CLIENT4}'s raced download took ${retrans} SYN retransmission(s)"
 lab_log "race guard: ${scanner4} sent ${flooded} SYNs in ${flood_seconds} s: ${held} queued, ${limited} over its own limit; ${CLIENT4}'s raced download meanwhile: 0 SYN retransmissions"
 
+# IPv6 sources share a limit per /64, the block one host is usually given: two
+# addresses of one /64 are one element of syn_sources6, limited together.
+ip -n "${NS_C}" addr add 2001:db8:1:5::1/128 dev eth0 nodad
+ip -n "${NS_C}" addr add 2001:db8:1:5::2/128 dev eth0 nodad
+limited_before="$(status_get syns_dropped_source_limit)"
+for source6 in 2001:db8:1:5::1 2001:db8:1:5::2; do
+    in_client "${LAB_PYTHON}" "${LAB_LIB_DIR}/syn_flood.py" "${source6}" "${SERVER6}" 1500 \
+        "${DATA_PORT_MIN}" "${DATA_PORT_MAX}" >/dev/null || fail "race guard: the IPv6 flood from ${source6} could not be sent"
+done
+limited6=$(($(status_get syns_dropped_source_limit) - limited_before))
+sources6="$(in_firewall nft list set inet pinhole syn_sources6)"
+[[ "$(grep -o '2001:db8:1:5:[0-9a-f:]* limit rate' <<<"${sources6}")" == "2001:db8:1:5:: limit rate" ]] ||
+    fail "race guard: 3,000 SYNs from two addresses of 2001:db8:1:5::/64, expected one element 2001:db8:1:5:: in syn_sources6, got: ${sources6}"
+[[ "${limited6}" -gt 0 ]] ||
+    fail "race guard: 3,000 SYNs from 2001:db8:1:5::/64 at once, none counted in syns_dropped_source_limit"
+lab_log "race guard: 3,000 SYNs from two addresses of 2001:db8:1:5::/64: one source, ${limited6} over its limit"
+
 # The drop counters are table objects: a reload, which flushes and refills
 # every chain, does not set them back to 0.
 unqueued_before_reload="$(status_get syns_dropped_unqueued)"
