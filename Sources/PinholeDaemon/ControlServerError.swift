@@ -6,8 +6,19 @@ public struct ControlServerError: Error, CustomStringConvertible {
 
     init(_ text: String) { description = text }
 
-    /// `what: strerror(errno)`, read at once.
+    /// `what: strerror(errno)`, read at once, with advice where the reason
+    /// has a usual cause.
     static func os(_ what: String) -> ControlServerError {
-        ControlServerError("\(what): \(String(cString: strerror(errno)))")
+        let code = errno
+        return ControlServerError("\(what): \(String(cString: strerror(code)))\(hint(for: code))")
+    }
+
+    /// The packaged unit has ProtectSystem=strict: outside its
+    /// RuntimeDirectory every path is read-only, so a `socket:` elsewhere
+    /// fails with EROFS, which alone does not say why.
+    static func hint(for code: Int32) -> String {
+        guard code == EROFS else { return "" }
+        return " (under the packaged systemd unit only /run/nft-pinhole is writable: put `socket:` there,"
+            + " or add ReadWritePaths= with its directory in a drop-in, systemctl edit nft-pinhole)"
     }
 }
