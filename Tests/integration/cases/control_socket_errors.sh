@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Two ways the packaged unit's sandbox can break the control socket, each
+# with an OS error that alone does not say why; pinholed exits 1 with advice
+# and leaves no table behind:
+# - ProtectSystem=strict makes every path but /run/nft-pinhole read-only: a
+#   `socket:` elsewhere fails with EROFS (advice: ReadWritePaths=). Simulated
+#   with a read-only tmpfs in a private mount namespace.
+# - The unit keeps only CAP_NET_ADMIN, so giving the socket to `socket_group`
+#   needs that group's membership: EPERM (advice: SupplementaryGroups=).
+#   Simulated with setpriv dropping CAP_CHOWN and the supplementary groups.
+set -euo pipefail
+# shellcheck source=../lib/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
+
+lab_up
+read_only="${LAB_DIR}/read-only"
+mkdir -p "${read_only}"
+write_policy "${LAB_DIR}/policy.yaml" 30s
+sed -i "s|^socket: .*|socket: ${read_only}/control.sock|" "${LAB_DIR}/policy.yaml"
+rc=0
+out="$(in_firewall unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && exec timeout 20 "$2" --policy "$3"' \
+    sh "${read_only}" "${PINHOLED}" "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
+[[ "${rc}" -eq 1 ]] || fail "socket on a read-only file system: expected exit code 1, got ${rc}; output: ${out}"
+[[ "${out}" == *"Read-only file system"*"ReadWritePaths="* ]] ||
+    fail "socket on a read-only file system: expected the error to say why and suggest ReadWritePaths=, got: ${out}"
+in_firewall nft list table inet pinhole >/dev/null 2>&1 &&
+    fail "socket on a read-only file system: pinholed exited but left its table"
+lab_log "socket on a read-only file system: exit 1, $(grep -o 'bind [^ ]*: Read-only file system' <<<"${out}" | head -n1 || echo "${out}")"
+
+sed -i "s|^socket: .*|socket: ${LAB_DIR}/control.sock\nsocket_group: daemon|" "${LAB_DIR}/policy.yaml"
+rc=0
+out="$(in_firewall setpriv --inh-caps=-chown --bounding-set=-chown --clear-groups \
+    timeout 20 "${PINHOLED}" --policy "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
+[[ "${rc}" -eq 1 ]] || fail "socket_group without CAP_CHOWN or membership: expected exit code 1, got ${rc}; output: ${out}"
+[[ "${out}" == *"chown ${LAB_DIR}/control.sock to group"*"Operation not permitted"*"SupplementaryGroups="* ]] ||
+    fail "socket_group without CAP_CHOWN or membership: expected the chown error with SupplementaryGroups= advice, got: ${out}"
+[[ ! -e "${LAB_DIR}/control.sock" ]] || fail "socket_group without CAP_CHOWN or membership: pinholed left its socket behind"
+in_firewall nft list table inet pinhole >/dev/null 2>&1 &&
+    fail "socket_group without CAP_CHOWN or membership: pinholed exited but left its table"
+lab_log "socket_group without CAP_CHOWN or membership: exit 1, with the SupplementaryGroups= advice"
