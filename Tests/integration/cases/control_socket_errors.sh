@@ -18,6 +18,7 @@ mkdir -p "${read_only}"
 write_policy "${LAB_DIR}/policy.yaml" 30s
 sed -i "s|^socket: .*|socket: ${read_only}/control.sock|" "${LAB_DIR}/policy.yaml"
 rc=0
+# shellcheck disable=SC2016  # $1-$3 are the inner sh's arguments
 out="$(in_firewall unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && exec timeout 20 "$2" --policy "$3"' \
     sh "${read_only}" "${PINHOLED}" "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
 [[ "${rc}" -eq 1 ]] || fail "socket on a read-only file system: expected exit code 1, got ${rc}; output: ${out}"
