@@ -27,10 +27,18 @@ public enum RulesetBuilder {
     static let sourceSetSize = 65536
     static let sourceSetTimeout = "60s"
 
-    /// Tap and enforce priority: after conntrack (-200) so `ct state` is
-    /// known, before the usual filter chains (0).
-    static let tapPriority = -150
-    static let enforcePriority = -10
+    /// Where the chains hook, chosen so that pinholed sees every connection
+    /// as its client does, also through NAT on this host (a DNAT'd server
+    /// that announces its public address, SNAT'd clients): client-to-server
+    /// segments are copied where they enter (prerouting, output), after
+    /// conntrack (-200) and before dstnat (-100); server-to-client segments
+    /// where they leave (postrouting, input), after srcnat (100), which has
+    /// by then turned a DNAT'd server's address back into the public one.
+    /// New data connections are checked before dstnat too, while they still
+    /// carry the address the 227 or 229 announced.
+    static let clientSideTapPriority = -150
+    static let serverSideTapPriority = 150
+    static let enforcePriority = -120
 
     /// The set size; fixed so that `add set` on a reload matches the existing set.
     public static let setSize = 1 << 20
@@ -56,7 +64,9 @@ public enum RulesetBuilder {
                 out += "add set \(t) \(sourceSet(family)) { type \(type); flags dynamic,timeout; timeout \(sourceSetTimeout); size \(sourceSetSize); }\n"
             }
         }
-        for (chain, hook, prio) in baseChains {
+        // Chains of earlier versions are emptied here and deleted below, once
+        // nothing jumps from them (add first: nft's delete needs them to exist).
+        for (chain, hook, prio) in baseChains + formerChains {
             out += "add chain \(t) \(chain) { type filter hook \(hook) priority \(prio); policy accept; }\n"
             out += "flush chain \(t) \(chain)\n"
         }
@@ -64,9 +74,16 @@ public enum RulesetBuilder {
             out += "add chain \(t) \(chain)\nflush chain \(t) \(chain)\n"
         }
         for r in copyRules(policy) { out += "add rule \(t) \(copyChain) \(r)\n" }
-        for r in tapRules(policy) {
+        for (chain, _, _) in formerChains {
+            out += "delete chain \(t) \(chain)\n"
+        }
+        for r in tapRules(policy, towardServers: true) {
             out += "add rule \(t) tap_prerouting \(r)\n"
             out += "add rule \(t) tap_output \(r)\n"
+        }
+        for r in tapRules(policy, towardServers: false) {
+            out += "add rule \(t) tap_postrouting \(r)\n"
+            out += "add rule \(t) tap_input \(r)\n"
         }
         if !guards.isEmpty {
             for family in IPFamily.allCases {
@@ -82,8 +99,7 @@ public enum RulesetBuilder {
             out += "add rule \(t) pinhole_check jump \(synGuardChain)\n"
             out += "add rule \(t) pinhole_check counter name \"\(unqueuedCounter)\" drop comment \"\(unqueuedDropComment)\"\n"
             for r in guards {
-                out += "add rule \(t) enforce_forward \(r)\n"
-                out += "add rule \(t) enforce_input \(r)\n"
+                out += "add rule \(t) enforce_prerouting \(r)\n"
             }
         }
         return out
@@ -127,12 +143,19 @@ public enum RulesetBuilder {
 
     /// The hooked chains: name, hook, priority.
     static let baseChains: [(String, String, Int)] = [
-        ("tap_prerouting", "prerouting", tapPriority), ("tap_output", "output", tapPriority),
-        ("enforce_forward", "forward", enforcePriority), ("enforce_input", "input", enforcePriority),
+        ("tap_prerouting", "prerouting", clientSideTapPriority), ("tap_output", "output", clientSideTapPriority),
+        ("tap_postrouting", "postrouting", serverSideTapPriority), ("tap_input", "input", serverSideTapPriority),
+        ("enforce_prerouting", "prerouting", enforcePriority),
+    ]
+    /// Base chains of earlier versions, which checked data connections after
+    /// NAT: deleted when found, so an upgrade does not check twice.
+    static let formerChains: [(String, String, Int)] = [
+        ("enforce_forward", "forward", -10), ("enforce_input", "input", -10),
     ]
     static let regularChains = [copyChain, "pinhole_check", synGuardChain]
-    /// Every chain the script creates (TableOwnership tells them from others').
-    static var ownChains: [String] { baseChains.map(\.0) + regularChains }
+    /// Every chain the script creates, or created once (TableOwnership tells
+    /// them from others').
+    static var ownChains: [String] { (baseChains + formerChains).map(\.0) + regularChains }
 
     public static func keyType(_ family: IPFamily) -> String {
         family == .ipv4 ? "ipv4_addr . ipv4_addr . inet_service" : "ipv6_addr . ipv6_addr . inet_service"
@@ -150,18 +173,19 @@ public enum RulesetBuilder {
         return ["tcp flags & (syn | fin | rst) != 0 \(log)", "@ih,0,8 0-255 \(log)"]
     }
 
-    /// Established control traffic, both directions, one rule per service
+    /// Established control traffic of one direction, one rule per service
     /// and family, to the copy chain. Only `ct state established`: conntrack
     /// has already checked these segments are in window, so spoofed ones are
     /// never parsed.
-    static func tapRules(_ policy: Policy) -> [String] {
+    static func tapRules(_ policy: Policy, towardServers: Bool) -> [String] {
         var rules: [String] = []
         for svc in policy.services {
             for family in IPFamily.allCases {
                 guard let servers = addressSet(svc.servers, family) else { continue }
                 let ip = family == .ipv4 ? "ip" : "ip6"
-                rules.append("ct state established \(ip) daddr \(servers) tcp dport \(svc.controlPort) jump \(copyChain)")
-                rules.append("ct state established \(ip) saddr \(servers) tcp sport \(svc.controlPort) jump \(copyChain)")
+                rules.append(towardServers
+                    ? "ct state established \(ip) daddr \(servers) tcp dport \(svc.controlPort) jump \(copyChain)"
+                    : "ct state established \(ip) saddr \(servers) tcp sport \(svc.controlPort) jump \(copyChain)")
             }
         }
         return rules
@@ -199,7 +223,7 @@ public enum RulesetBuilder {
 
     /// A service's control connections are never data connections, but another
     /// service's data range may hold its control port (two FTP servers on one
-    /// host, on 21 and 2121): those endpoints leave the enforce chains before
+    /// host, on 21 and 2121): those endpoints leave the enforce chain before
     /// the guards. (A service's own control port is cut out of its own rules.)
     static func controlPortExemptions(_ policy: Policy) -> [String] {
         var rules: [String] = []

@@ -10,7 +10,7 @@ final class RulesetBuilderTests: XCTestCase {
         XCTAssertTrue(script.contains("ipv6_addr . ipv6_addr . inet_service"))
         XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ct state established ip daddr { 203.0.113.10 } "
             + "tcp dport 21 jump copy\n"))
-        XCTAssertTrue(script.contains("add rule inet pinhole tap_output ct state established ip6 saddr { 2001:db8:2::10 } "
+        XCTAssertTrue(script.contains("add rule inet pinhole tap_postrouting ct state established ip6 saddr { 2001:db8:2::10 } "
             + "tcp sport 21 jump copy\n"))
         // Segments with data or SYN/FIN/RST are copied at once; pure ACKs are not.
         XCTAssertTrue(script.contains("add rule inet pinhole copy tcp flags & (syn | fin | rst) != 0 "
@@ -20,7 +20,7 @@ final class RulesetBuilderTests: XCTestCase {
                           script.range(of: "jump copy")!.lowerBound, "the chain exists before the jumps")
         XCTAssertTrue(script.contains("add rule inet pinhole pinhole_check ip saddr . ip daddr . tcp dport @pinholes4 "
             + "delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept"))
-        XCTAssertTrue(script.contains("add rule inet pinhole enforce_forward ct state new ct status ! confirmed "
+        XCTAssertTrue(script.contains("add rule inet pinhole enforce_prerouting ct state new ct status ! confirmed "
             + "ip daddr { 203.0.113.10 } tcp dport 50000-50100 jump pinhole_check"))
         XCTAssertFalse(script.contains("saddr { 203.0.113.10 } tcp dport 50000-50100"), "no active guard when active is off")
         // Unmatched SYNs go to the race guard, then are dropped: fail closed.
@@ -34,6 +34,48 @@ final class RulesetBuilderTests: XCTestCase {
         // Sets are `add`ed, never deleted: a reload keeps their elements.
         XCTAssertFalse(script.contains("delete table"))
         XCTAssertFalse(script.contains("flush set"))
+    }
+
+    /// Every control segment is copied once, as the client sees it: toward
+    /// the servers where it enters, before dstnat; from the servers where it
+    /// leaves, after srcnat has put a DNAT'd server's public address back.
+    /// Data connections are checked before dstnat, with the announced address.
+    func testChainsSeeConnectionsAsTheClientDoesThroughNAT() {
+        let script = RulesetBuilder.script(for: TestPolicy.make())
+        let lines = script.split(separator: "\n").map(String.init)
+        for (chain, hook, priority) in [("tap_prerouting", "prerouting", -150), ("tap_output", "output", -150),
+                                        ("tap_postrouting", "postrouting", 150), ("tap_input", "input", 150),
+                                        ("enforce_prerouting", "prerouting", -120)] {
+            XCTAssertTrue(lines.contains("add chain inet pinhole \(chain) { type filter hook \(hook) priority \(priority); policy accept; }"), chain)
+            XCTAssertTrue(priority < -100 || priority > 100, "\(chain): between dstnat (-100) and srcnat (100) it would see NAT'd addresses")
+        }
+        let toServers = "ct state established ip daddr { 203.0.113.10 } tcp dport 21 jump copy"
+        let fromServers = "ct state established ip saddr { 203.0.113.10 } tcp sport 21 jump copy"
+        for chain in ["tap_prerouting", "tap_output"] {
+            XCTAssertTrue(lines.contains("add rule inet pinhole \(chain) \(toServers)"), chain)
+            XCTAssertFalse(lines.contains("add rule inet pinhole \(chain) \(fromServers)"), "\(chain) would copy replies twice")
+        }
+        for chain in ["tap_postrouting", "tap_input"] {
+            XCTAssertTrue(lines.contains("add rule inet pinhole \(chain) \(fromServers)"), chain)
+            XCTAssertFalse(lines.contains("add rule inet pinhole \(chain) \(toServers)"), "\(chain) would copy commands twice")
+        }
+        XCTAssertFalse(lines.contains { $0.contains("jump pinhole_check") && !$0.hasPrefix("add rule inet pinhole enforce_prerouting ") })
+    }
+
+    /// The chains that checked data connections after NAT (forward and input,
+    /// up to 0.1.0) are emptied and deleted, so an upgraded table does not
+    /// check twice; in that order, in the same transaction.
+    func testFormerEnforceChainsAreDeleted() {
+        let lines = RulesetBuilder.script(for: TestPolicy.make()).split(separator: "\n").map(String.init)
+        for (chain, hook) in [("enforce_forward", "forward"), ("enforce_input", "input")] {
+            let add = lines.firstIndex(of: "add chain inet pinhole \(chain) { type filter hook \(hook) priority -10; policy accept; }")
+            let flush = lines.firstIndex(of: "flush chain inet pinhole \(chain)")
+            let delete = lines.firstIndex(of: "delete chain inet pinhole \(chain)")
+            guard let add, let flush, let delete else { return XCTFail("\(chain): add, flush and delete expected") }
+            XCTAssertLessThan(add, flush)
+            XCTAssertLessThan(flush, delete)
+            XCTAssertFalse(lines.contains { $0.hasPrefix("add rule inet pinhole \(chain) ") })
+        }
     }
 
     func testActiveGuardsServersToClients() {
@@ -74,11 +116,10 @@ final class RulesetBuilderTests: XCTestCase {
         alt.servers = [IPPrefix("203.0.113.10")!]
         p.services.append(alt)
         let rules = RulesetBuilder.script(for: p).split(separator: "\n").map(String.init)
-        let exemption = "add rule inet pinhole enforce_input ct state new ip daddr { 203.0.113.10 } tcp dport 2121 return comment \"control port of alt\""
-        let firstGuard = rules.firstIndex { $0.hasPrefix("add rule inet pinhole enforce_input") && $0.contains("jump pinhole_check") }
+        let exemption = "add rule inet pinhole enforce_prerouting ct state new ip daddr { 203.0.113.10 } tcp dport 2121 return comment \"control port of alt\""
+        let firstGuard = rules.firstIndex { $0.hasPrefix("add rule inet pinhole enforce_prerouting") && $0.contains("jump pinhole_check") }
         XCTAssertNotNil(rules.firstIndex(of: exemption))
         XCTAssertLessThan(rules.firstIndex(of: exemption) ?? .max, firstGuard ?? -1)
-        XCTAssertTrue(rules.contains(exemption.replacingOccurrences(of: "enforce_input", with: "enforce_forward")))
         // alt has no IPv6 server; lab's own port 21 is outside alt's range and needs nothing.
         XCTAssertFalse(rules.contains { $0.contains("ip6 daddr") && $0.contains("return") })
         XCTAssertFalse(rules.contains { $0.contains("tcp dport 21 return") })

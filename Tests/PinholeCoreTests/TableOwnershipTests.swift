@@ -37,11 +37,13 @@ final class TableOwnershipTests: XCTestCase {
     \t\tct state established ip daddr 203.0.113.10 tcp dport 21 jump copy
     \t}
     \tchain tap_output { type filter hook output priority -150; policy accept; }
-    \tchain enforce_forward {
-    \t\ttype filter hook forward priority filter - 10; policy accept;
+    \tchain tap_postrouting {
+    \t\ttype filter hook postrouting priority srcnat + 50; policy accept;
+    \t\tct state established ip saddr 203.0.113.10 tcp sport 21 jump copy
     \t}
-    \tchain enforce_input {
-    \t\ttype filter hook input priority filter - 10; policy accept;
+    \tchain tap_input { type filter hook input priority srcnat + 50; policy accept; }
+    \tchain enforce_prerouting {
+    \t\ttype filter hook prerouting priority dstnat - 20; policy accept;
     \t}
     \tchain copy {
     \t\ttcp flags & (syn | fin | rst) != 0 log group 2121 queue-threshold 1 accept
@@ -58,6 +60,19 @@ final class TableOwnershipTests: XCTestCase {
 
     func testPinholedsOwnTableHoldsNothingForeign() {
         XCTAssertEqual(TableOwnership.foreignObjects(inListing: Self.own), [])
+    }
+
+    /// A table of an earlier version, with the chains it checked data
+    /// connections in, is pinholed's too (the script deletes them).
+    func testFormerChainsAreOurs() {
+        let old = Self.own.replacingOccurrences(of: "\tchain copy {", with: """
+        \tchain enforce_forward {
+        \t\ttype filter hook forward priority filter - 10; policy accept;
+        \t}
+        \tchain enforce_input { type filter hook input priority filter - 10; policy accept; }
+        \tchain copy {
+        """)
+        XCTAssertEqual(TableOwnership.foreignObjects(inListing: old), [])
     }
 
     func testEverythingElseIsNamed() {

@@ -228,7 +228,8 @@ lab_listening() {
     in_ns "${ns}" ss -Hltn "sport = :${port}" 2>/dev/null | grep -qF "${addr}"
 }
 
-# start_vsftpd [v4|v6|both]: one vsftpd per address family (both by default).
+# start_vsftpd [v4|v6|both]: one vsftpd per address family (both by default);
+# VSFTPD_EXTRA_V4 / VSFTPD_EXTRA_V6 add settings to its configuration.
 # shellcheck disable=SC2120 # the argument is optional
 start_vsftpd() {
     local which="${1:-both}"
@@ -276,6 +277,8 @@ use_localtime=NO
 max_per_ip=0
 vsftpd_log_file=${LAB_DIR}/vsftpd-${family}.xfer.log
 EOF
+        # More settings for the IPv4 or IPv6 server (one per line), e.g. pasv_address=.
+        if [[ "${family}" == v4 ]]; then printf '%s\n' "${VSFTPD_EXTRA_V4:-}"; else printf '%s\n' "${VSFTPD_EXTRA_V6:-}"; fi
     } >"${conf}"
     lab_spawn "${LAB_DIR}/vsftpd-${family}.log" "${NS_S}" vsftpd "${conf}"
     if ! wait_until 50 lab_listening "${NS_S}" "${addr}" 21; then
