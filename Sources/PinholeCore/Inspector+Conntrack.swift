@@ -114,6 +114,7 @@ extension Inspector {
             let p = Pinhole(key: pk, service: svc.name, mode: mode, session: sk, created: now,
                             expires: now.adding(milliseconds: ms))
             pinholes[pk] = p
+            changedPinholes.insert(pk)
             events.append(.pinholeOpened(p))
         }
         return events

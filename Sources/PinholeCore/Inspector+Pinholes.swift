@@ -27,6 +27,7 @@ extension Inspector {
         let p = Pinhole(key: key, service: service.name, mode: mode, session: sk, created: now,
                         expires: now.adding(milliseconds: service.pinholeTimeoutMs))
         pinholes[key] = p
+        changedPinholes.insert(key)
         counters.pinholesOpened += 1
         events.append(.pinholeOpened(p))
         return true
@@ -34,6 +35,7 @@ extension Inspector {
 
     mutating func closePinhole(_ key: PinholeKey, reason: PinholeCloseReason, events: inout [InspectorEvent]) {
         guard let p = pinholes.removeValue(forKey: key) else { return }
+        changedPinholes.insert(key)
         if var s = sessions[p.session] {
             s.pinholes.removeAll { $0 == key }
             sessions[p.session] = s

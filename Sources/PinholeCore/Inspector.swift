@@ -6,6 +6,10 @@ public struct Inspector: Sendable {
     var sessions: [ConnectionKey: Session] = [:]
     /// Open pinholes: what the kernel sets should hold.
     public internal(set) var pinholes: [PinholeKey: Pinhole] = [:]
+    /// Pinholes opened, refreshed or closed since `takeChangedPinholes`:
+    /// what the reconciler must look at (all of `pinholes` would cost every
+    /// open pinhole per loop round).
+    public internal(set) var changedPinholes: Set<PinholeKey> = []
     public internal(set) var counters = Counters()
     var recentlyClosed = RecentlyClosed()
     /// When a client last asked for passive mode, and whether a final reply
@@ -18,6 +22,13 @@ public struct Inspector: Sendable {
     }
 
     public var sessionCount: Int { sessions.count }
+
+    /// The pinholes changed since the last call (see `changedPinholes`).
+    public mutating func takeChangedPinholes() -> Set<PinholeKey> {
+        let changed = changedPinholes
+        changedPinholes = []
+        return changed
+    }
 
     /// Whether a data connection is probably being set up right now: a
     /// pinhole waits for its connection, or a client sent PASV/EPSV less than

@@ -31,8 +31,12 @@ extension Daemon {
     private func commitPlan(withAdds: Bool) -> Bool {
         var unexplained = 0
         for attempt in 1...Daemon.maxBatchAttempts {
-            let plan = reconciler.plan(desired: inspector.pinholes, now: SystemClock.now(), adds: withAdds)
-            if plan.isEmpty { return true }
+            reconciler.markDirty(inspector.takeChangedPinholes())
+            let plan = reconciler.planChanges(desired: inspector.pinholes, now: SystemClock.now(), adds: withAdds)
+            if plan.isEmpty {
+                reconciler.committed(plan)  // settles what it examined
+                return true
+            }
             do {
                 try send(plan)
                 reconciler.committed(plan)
