@@ -98,12 +98,18 @@ public struct StatusInfo: Codable, Sendable, Equatable {
     /// Of those, the ones over their source's own limit (one address, or an
     /// IPv6 /64): what scanners spent of their own share.
     public var syns_dropped_source_limit: UInt64?
+    /// Announced again by their own session (a new deadline, not a new pinhole).
+    public var pinholes_refreshed: UInt64?
+    /// Every close by reason (every reason present): with `pinholes_open`,
+    /// they add up to `pinholes_opened`. Optional: older daemons lack both.
+    public var pinholes_closed: [String: UInt64]?
 
     public init(version: String, uptime_seconds: Double, policy_file: String, policy_sha256: String,
                 sessions: Int, pinholes_open: Int, pinholes_opened: UInt64, pinholes_used: UInt64,
                 pinholes_expired: UInt64, pinholes_closed_with_session: UInt64, pinholes_flushed: UInt64,
                 refused: [String: UInt64], resyncs: UInt64, syns_held: UInt64, syns_accepted: UInt64,
-                syns_dropped: UInt64, syns_dropped_unqueued: UInt64? = nil, syns_dropped_source_limit: UInt64? = nil) {
+                syns_dropped: UInt64, syns_dropped_unqueued: UInt64? = nil, syns_dropped_source_limit: UInt64? = nil,
+                pinholes_refreshed: UInt64? = nil, pinholes_closed: [String: UInt64]? = nil) {
         self.version = version
         self.uptime_seconds = uptime_seconds
         self.policy_file = policy_file
@@ -122,5 +128,7 @@ public struct StatusInfo: Codable, Sendable, Equatable {
         self.syns_dropped = syns_dropped
         self.syns_dropped_unqueued = syns_dropped_unqueued
         self.syns_dropped_source_limit = syns_dropped_source_limit
+        self.pinholes_refreshed = pinholes_refreshed
+        self.pinholes_closed = pinholes_closed
     }
 }

@@ -24,12 +24,18 @@ extension Inspector {
             s.pinholes.append(key)
             sessions[sk] = s
         }
+        let refresh = pinholes[key] != nil
         let p = Pinhole(key: key, service: service.name, mode: mode, session: sk, created: now,
                         expires: now.adding(milliseconds: service.pinholeTimeoutMs))
         pinholes[key] = p
         changedPinholes.insert(key)
-        counters.pinholesOpened += 1
-        events.append(.pinholeOpened(p))
+        if refresh {
+            counters.pinholesRefreshed += 1
+            events.append(.pinholeRefreshed(p))
+        } else {
+            counters.pinholesOpened += 1
+            events.append(.pinholeOpened(p))
+        }
         return true
     }
 

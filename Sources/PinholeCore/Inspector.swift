@@ -12,6 +12,9 @@ public struct Inspector: Sendable {
     public internal(set) var changedPinholes: Set<PinholeKey> = []
     public internal(set) var counters = Counters()
     var recentlyClosed = RecentlyClosed()
+    /// Connections refused at the session limit, so that each is counted
+    /// once, not once per copied segment or conntrack event.
+    var overSessionLimit = RecentlyClosed()
     /// When a client last asked for passive mode, and whether a final reply
     /// has answered a passive request since (see `expectsDataConnection`).
     public internal(set) var lastPassiveRequest: Instant?
@@ -77,6 +80,8 @@ public struct Inspector: Sendable {
                               events: inout [InspectorEvent]) -> Bool {
         if sessions[key] != nil { return true }
         guard sessions.count < policy.limits.sessions else {
+            guard !overSessionLimit.contains(key) else { return false }
+            overSessionLimit.insert(key)
             let n = counters.refused[.globalLimit, default: 0] + 1
             counters.refused[.globalLimit] = n
             // No session to remember this in: log at powers of two so a flood
@@ -86,6 +91,7 @@ public struct Inspector: Sendable {
                                    first: n & (n - 1) == 0))
             return false
         }
+        overSessionLimit.remove(key)
         sessions[key] = Session(key: key, service: service.name, midstream: midstream)
         events.append(.sessionOpened(session: key, service: service.name, midstream: midstream))
         return true

@@ -4,6 +4,8 @@ public enum InspectorEvent: Sendable, Equatable {
     case sessionOpened(session: ConnectionKey, service: String, midstream: Bool)
     case sessionClosed(session: ConnectionKey, service: String, reason: SessionCloseReason)
     case pinholeOpened(Pinhole)
+    /// The same session announced the same tuple again: a new deadline.
+    case pinholeRefreshed(Pinhole)
     case pinholeClosed(Pinhole, reason: PinholeCloseReason)
     /// `first` is true the first time this reason is seen in this session, so
     /// the daemon can log once per session while counting every occurrence.
@@ -23,13 +25,13 @@ public enum SessionCloseReason: String, Sendable, Equatable {
     case reused
 }
 
-public enum PinholeCloseReason: String, Sendable, Equatable {
+public enum PinholeCloseReason: String, Sendable, Equatable, CaseIterable {
     /// The data connection was established through it.
     case used
     case expired
     /// The control connection closed.
     case sessionClosed = "session_closed"
-    /// The session went over its pinhole limit; the oldest makes room.
+    /// Another session negotiated the same tuple; the newest owns it.
     case replaced
     /// The server refused the PORT/EPRT it was opened for.
     case rejectedByServer = "rejected_by_server"

@@ -37,7 +37,8 @@ extension Daemon {
             pinholes_expired: c.pinholesExpired, pinholes_closed_with_session: c.pinholesClosedWithSession,
             pinholes_flushed: c.pinholesFlushed, refused: c.refusedByName, resyncs: stats.resyncs,
             syns_held: stats.synsHeld, syns_accepted: stats.synsAccepted, syns_dropped: stats.synsDropped,
-            syns_dropped_unqueued: unqueued?.total, syns_dropped_source_limit: unqueued?.overSourceLimit)
+            syns_dropped_unqueued: unqueued?.total, syns_dropped_source_limit: unqueued?.overSourceLimit,
+            pinholes_refreshed: c.pinholesRefreshed, pinholes_closed: c.closedByName)
     }
 
     /// Read from the guard's counters at each `status` (one nft listing;

@@ -32,6 +32,8 @@ final class EventLog {
             logger.info("session closed reason=\(reason.rawValue) service=\(svc) session=\(s)")
         case .pinholeOpened(let p):
             logger.info("pinhole opened \(fields(p, reason: nil))")
+        case .pinholeRefreshed(let p):
+            logger.info("pinhole refreshed \(fields(p, reason: nil))")
         case .pinholeClosed(let p, let reason):
             logger.info("pinhole closed \(fields(p, reason: reason.rawValue))")
         case .refused(let s, let svc, let reason, let detail, let first):

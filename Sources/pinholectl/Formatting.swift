@@ -53,6 +53,12 @@ enum Formatting {
         ]
         if let n = s.syns_dropped_unqueued { lines.append(["syns_dropped_unqueued", String(n)]) }
         if let n = s.syns_dropped_source_limit { lines.append(["syns_dropped_source_limit", String(n)]) }
+        if let n = s.pinholes_refreshed { lines.append(["pinholes_refreshed", String(n)]) }
+        if let closed = s.pinholes_closed {
+            let nonzero = closed.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            lines.append(["pinholes_closed", String(nonzero.reduce(0) { $0 + $1.value })])
+            lines += nonzero.map { ["pinholes_closed.\($0.key)", String($0.value)] }
+        }
         let refused = s.refused.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         if refused.isEmpty {
             lines.append(["refused", "0"])

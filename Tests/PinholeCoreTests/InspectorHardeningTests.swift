@@ -179,7 +179,17 @@ final class InspectorHardeningTests: XCTestCase {
             _ = c.handshake(&i)
         }
         XCTAssertEqual(i.sessionCount, 2)
-        XCTAssertGreaterThanOrEqual(i.counters.refused[.globalLimit, default: 0], 1)
+        // One connection over the limit, one refusal, however many of its
+        // segments are copied (the handshake's SYN, SYN/ACK and ACK, then more).
+        XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 1)
+        var third = FTPConversation(clientPort: 40_002)
+        third.serverSeq &+= 1
+        _ = third.client(&i, "USER anonymous\r\n")
+        _ = third.server(&i, "331 Please specify the password.\r\n")
+        XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 1)
+        var fourth = FTPConversation(clientPort: 40_003)
+        _ = fourth.handshake(&i)
+        XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 2, "another connection is another refusal")
         let afterSessions = i.counters.refused[.globalLimit, default: 0]
         var a = FTPConversation(clientPort: 40_000)
         a.serverSeq &+= 1

@@ -22,6 +22,10 @@ final class InspectorInvariantTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(i.pinholes.count, i.policy.limits.pinholes, step)
         XCTAssertLessThanOrEqual(i.sessionCount, i.policy.limits.sessions, step)
+        // Every pinhole opened is open, or closed for exactly one counted reason.
+        let closed = i.counters.pinholesClosed.values.reduce(0, +)
+        XCTAssertEqual(i.counters.pinholesOpened, UInt64(i.pinholes.count) + closed,
+                       "opened \(i.counters.pinholesOpened) != open \(i.pinholes.count) + closed \(i.counters.pinholesClosed) at \(step)")
     }
 
     func testRandomOperationsKeepTablesConsistent() {
