@@ -18,6 +18,15 @@ enum CoreFixtures {
 
     static func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+    /// A passive pinhole 198.51.100.2 -> 203.0.113.10:PORT of the lab's
+    /// session from client port 40000, created at `created`.
+    static func pinhole(_ port: UInt16, created: Instant, expiresInMs: UInt64) -> Pinhole {
+        let key = PinholeKey(initiator: IPAddress("198.51.100.2")!, responder: IPAddress("203.0.113.10")!, port: port)
+        let s = ConnectionKey(client: key.initiator, clientPort: 40_000, server: key.responder, serverPort: 21)
+        return Pinhole(key: key, service: "lab", mode: .passive, session: s, created: created,
+                       expires: created.adding(milliseconds: expiresInMs))
+    }
+
     static func randomBytes(_ count: Int, _ rng: inout SeededRNG) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
     }

@@ -5,10 +5,7 @@ final class ReconcilerTests: XCTestCase {
     let t0 = Instant(nanoseconds: 10_000_000_000)
 
     func pinhole(_ port: UInt16, expiresInMs: UInt64) -> Pinhole {
-        let key = PinholeKey(initiator: IPAddress("198.51.100.2")!, responder: IPAddress("203.0.113.10")!, port: port)
-        let s = ConnectionKey(client: key.initiator, clientPort: 40_000, server: key.responder, serverPort: 21)
-        return Pinhole(key: key, service: "lab", mode: .passive, session: s, created: t0,
-                       expires: t0.adding(milliseconds: expiresInMs))
+        CoreFixtures.pinhole(port, created: t0, expiresInMs: expiresInMs)
     }
 
     func testAddsMissingDeletesLeftoversAndIsIdempotent() {
