@@ -22,6 +22,10 @@ enum InspectorInvariants {
                          "session \(session) holds \(n) pinholes > limit \(limits.pinholesPerSession)")
         }
         checkSessionTable(i)
+        // Every pinhole opened is open, or closed for exactly one counted reason.
+        let closed = i.counters.pinholesClosed.values.reduce(0, +)
+        require(i.counters.pinholesOpened == UInt64(i.pinholes.count) + closed,
+                "counters: opened \(i.counters.pinholesOpened) != open \(i.pinholes.count) + closed \(closed)")
     }
 
     /// Passive: client -> server; active: server -> client; the port in the
@@ -77,6 +81,10 @@ struct EventMirror {
             case .sessionClosed(let k, _, _):
                 require(sessions.remove(k) != nil, "sessionClosed for unknown session \(k)")
             case .pinholeOpened(let p):
+                require(pinholes[p.key] == nil, "pinholeOpened for open pinhole \(p.key)")
+                pinholes[p.key] = p
+            case .pinholeRefreshed(let p):
+                require(pinholes[p.key] != nil, "pinholeRefreshed for unknown pinhole \(p.key)")
                 pinholes[p.key] = p
             case .pinholeClosed(let p, _):
                 require(pinholes.removeValue(forKey: p.key) == p, "pinholeClosed for \(p.key) not as opened")
