@@ -115,6 +115,7 @@ extension Inspector {
                             expires: now.adding(milliseconds: ms))
             pinholes[pk] = p
             changedPinholes.insert(pk)
+            noteExpiry(p.expires)
             counters.pinholesOpened += 1
             events.append(.pinholeOpened(p))
         }

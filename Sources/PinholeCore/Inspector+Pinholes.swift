@@ -29,6 +29,7 @@ extension Inspector {
                         expires: now.adding(milliseconds: service.pinholeTimeoutMs))
         pinholes[key] = p
         changedPinholes.insert(key)
+        noteExpiry(p.expires)
         if refresh {
             counters.pinholesRefreshed += 1
             events.append(.pinholeRefreshed(p))
@@ -54,9 +55,11 @@ extension Inspector {
     /// dropped the element by its own timeout; this keeps our view true.
     public mutating func expire(now: Instant) -> [InspectorEvent] {
         var events: [InspectorEvent] = []
+        guard let bound = expiryBound, bound <= now else { return events }
         for (k, p) in pinholes where p.expires <= now {
             closePinhole(k, reason: .expired, events: &events)
         }
+        expiryBound = pinholes.values.lazy.map(\.expires).min()
         return events
     }
 

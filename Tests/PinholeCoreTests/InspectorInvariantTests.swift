@@ -22,6 +22,11 @@ final class InspectorInvariantTests: XCTestCase {
         }
         XCTAssertLessThanOrEqual(i.pinholes.count, i.policy.limits.pinholes, step)
         XCTAssertLessThanOrEqual(i.sessionCount, i.policy.limits.sessions, step)
+        // The daemon's timer wakes no later than the earliest expiry.
+        if let earliest = i.pinholes.values.map(\.expires).min() {
+            XCTAssertNotNil(i.nextExpiry, step)
+            XCTAssertLessThanOrEqual(i.nextExpiry ?? .init(nanoseconds: .max), earliest, "nextExpiry after a pinhole's expiry at \(step)")
+        }
         // Every pinhole opened is open, or closed for exactly one counted reason.
         let closed = i.counters.pinholesClosed.values.reduce(0, +)
         XCTAssertEqual(i.counters.pinholesOpened, UInt64(i.pinholes.count) + closed,
@@ -62,6 +67,7 @@ final class InspectorInvariantTests: XCTestCase {
                 case 2:
                     now = Instant(nanoseconds: now.nanoseconds + rng.next() % 40_000_000_000)
                     _ = i.expire(now: now)
+                    XCTAssertFalse(i.pinholes.values.contains { $0.expires <= now }, "a due pinhole outlived expire")
                 case 3: _ = i.reload(policy: policies[Int(rng.next() % 2)])
                 case 4: i.restartStreams()
                 case 5: _ = i.flush(service: rng.next() % 2 == 0 ? nil : "lab")

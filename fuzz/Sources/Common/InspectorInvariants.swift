@@ -22,6 +22,10 @@ enum InspectorInvariants {
                          "session \(session) holds \(n) pinholes > limit \(limits.pinholesPerSession)")
         }
         checkSessionTable(i)
+        // The daemon's timer wakes no later than the earliest expiry.
+        if let earliest = i.pinholes.values.map(\.expires).min() {
+            require(i.nextExpiry.map { $0 <= earliest } == true, "nextExpiry \(String(describing: i.nextExpiry)) after \(earliest)")
+        }
         // Every pinhole opened is open, or closed for exactly one counted reason.
         let closed = i.counters.pinholesClosed.values.reduce(0, +)
         require(i.counters.pinholesOpened == UInt64(i.pinholes.count) + closed,
