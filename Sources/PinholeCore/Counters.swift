@@ -5,38 +5,31 @@ public struct Counters: Sendable, Equatable {
     public var pinholesOpened: UInt64 = 0
     /// Announced again by its own session: not a new pinhole.
     public var pinholesRefreshed: UInt64 = 0
-    public var pinholesClosed: [PinholeCloseReason: UInt64] = [:]
-    public var pinholesUsed: UInt64 = 0
-    public var pinholesExpired: UInt64 = 0
-    public var pinholesClosedWithSession: UInt64 = 0
-    public var pinholesFlushed: UInt64 = 0
+    public private(set) var pinholesClosed: [PinholeCloseReason: UInt64] = [:]
     public var refused: [Refusal: UInt64] = [:]
 
     public init() {}
 
     mutating func count(_ reason: PinholeCloseReason) {
         pinholesClosed[reason, default: 0] += 1
-        switch reason {
-        case .used: pinholesUsed += 1
-        case .expired: pinholesExpired += 1
-        case .sessionClosed: pinholesClosedWithSession += 1
-        case .flushed: pinholesFlushed += 1
-        // Only in pinholesClosed (kernel_refused also as a refusal).
-        case .replaced, .rejectedByServer, .policy, .kernelRefused: break
-        }
     }
+
+    // The closes INTERFACE.md's status names one by one.
+    public var pinholesUsed: UInt64 { pinholesClosed[.used, default: 0] }
+    public var pinholesExpired: UInt64 { pinholesClosed[.expired, default: 0] }
+    public var pinholesClosedWithSession: UInt64 { pinholesClosed[.sessionClosed, default: 0] }
+    public var pinholesFlushed: UInt64 { pinholesClosed[.flushed, default: 0] }
 
     /// Close counts keyed by their wire names, every reason present.
-    public var closedByName: [String: UInt64] {
-        var out: [String: UInt64] = [:]
-        for r in PinholeCloseReason.allCases { out[r.rawValue] = pinholesClosed[r, default: 0] }
-        return out
-    }
+    public var closedByName: [String: UInt64] { Counters.byName(pinholesClosed) }
 
     /// Refusal counts keyed by their wire names, every reason present.
-    public var refusedByName: [String: UInt64] {
+    public var refusedByName: [String: UInt64] { Counters.byName(refused) }
+
+    private static func byName<R>(_ counts: [R: UInt64]) -> [String: UInt64]
+    where R: CaseIterable & RawRepresentable & Hashable, R.RawValue == String {
         var out: [String: UInt64] = [:]
-        for r in Refusal.allCases { out[r.rawValue] = refused[r, default: 0] }
+        for r in R.allCases { out[r.rawValue] = counts[r, default: 0] }
         return out
     }
 }

@@ -54,19 +54,16 @@ enum Formatting {
         if let n = s.syns_dropped_unqueued { lines.append(["syns_dropped_unqueued", String(n)]) }
         if let n = s.syns_dropped_source_limit { lines.append(["syns_dropped_source_limit", String(n)]) }
         if let n = s.pinholes_refreshed { lines.append(["pinholes_refreshed", String(n)]) }
-        if let closed = s.pinholes_closed {
-            let nonzero = closed.filter { $0.value > 0 }.sorted { $0.key < $1.key }
-            lines.append(["pinholes_closed", String(nonzero.reduce(0) { $0 + $1.value })])
-            lines += nonzero.map { ["pinholes_closed.\($0.key)", String($0.value)] }
-        }
-        let refused = s.refused.filter { $0.value > 0 }.sorted { $0.key < $1.key }
-        if refused.isEmpty {
-            lines.append(["refused", "0"])
-        } else {
-            lines.append(["refused", String(refused.reduce(0) { $0 + $1.value })])
-            lines += refused.map { ["refused.\($0.key)", String($0.value)] }
-        }
+        if let closed = s.pinholes_closed { lines += breakdown("pinholes_closed", closed) }
+        lines += breakdown("refused", s.refused)
         return aligned(lines)
+    }
+
+    /// `NAME total`, then `NAME.reason count` for each reason that counted.
+    private static func breakdown(_ name: String, _ counts: [String: UInt64]) -> [[String]] {
+        let nonzero = counts.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+        let total = nonzero.reduce(0) { $0 + $1.value }
+        return [[name, String(total)]] + nonzero.map { ["\(name).\($0.key)", String($0.value)] }
     }
 
     static func flushed(_ count: Int, service: String?) -> String {
