@@ -30,6 +30,7 @@ extension Inspector {
         pinholes[key] = p
         changedPinholes.insert(key)
         noteExpiry(p.expires)
+        lastPinholeOpened = now
         if refresh {
             counters.pinholesRefreshed += 1
             events.append(.pinholeRefreshed(p))

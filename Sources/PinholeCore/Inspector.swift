@@ -24,6 +24,8 @@ public struct Inspector: Sendable {
     /// has answered a passive request since (see `expectsDataConnection`).
     public internal(set) var lastPassiveRequest: Instant?
     public internal(set) var lastPassiveRequestAnswered = false
+    /// When a pinhole was last opened or refreshed (see `expectsDataConnection`).
+    public internal(set) var lastPinholeOpened: Instant?
 
     public init(policy: Policy) {
         self.policy = policy
@@ -39,24 +41,40 @@ public struct Inspector: Sendable {
     }
 
     /// Whether a data connection is probably being set up right now: a
-    /// pinhole waits for its connection, or a client sent PASV/EPSV less than
-    /// `passiveReplyWindowNanoseconds` ago and no reply has answered it yet
-    /// (its 227/229, then the SYN, usually follow within tens of
-    /// microseconds). Once answered, the pinhole it opened speaks for it, and
-    /// when that is used nothing more is coming: the daemon then spins by its
-    /// adaptive window only (measured: the whole window after RETR, the 150
-    /// and the 226 was most of curl's wasted spinning). A hint for the
-    /// daemon's busy-polling; nothing is decided on it, so one shared record
-    /// for all sessions is enough (two sessions' requests interleaving can
-    /// end it early: the cost is a wakeup, not a wrong decision).
+    /// client sent PASV/EPSV less than `passiveReplyWindowNanoseconds` ago and
+    /// no reply has answered it yet (its 227/229, then the SYN, usually follow
+    /// within tens of microseconds), or a pinhole opened less than
+    /// `dataConnectionWindowNanoseconds` ago is still open. Once answered, the
+    /// pinhole it opened speaks for it, and when that is used nothing more is
+    /// coming: the daemon then spins by its adaptive window only (measured:
+    /// the whole window after RETR, the 150 and the 226 was most of curl's
+    /// wasted spinning). A pinhole older than that window no longer counts:
+    /// its element is committed, so its SYN passes the kernel without us, and
+    /// a firewall holding thousands of pinholes nobody has used yet would
+    /// otherwise spin its whole window after every event (about 1 ms of CPU
+    /// per transfer at 4,700). A hint for the daemon's busy-polling; nothing
+    /// is decided on it, so one shared record for all sessions is enough (two
+    /// sessions' requests interleaving can end it early: the cost is a
+    /// wakeup, not a wrong decision).
     public func expectsDataConnection(now: Instant) -> Bool {
-        if !pinholes.isEmpty { return true }
+        if !pinholes.isEmpty, let t = lastPinholeOpened, Inspector.within(Inspector.dataConnectionWindowNanoseconds, of: t, now) {
+            return true
+        }
         guard let t = lastPassiveRequest, !lastPassiveRequestAnswered else { return false }
-        return now.nanoseconds >= t.nanoseconds && now.nanoseconds - t.nanoseconds < Inspector.passiveReplyWindowNanoseconds
+        return Inspector.within(Inspector.passiveReplyWindowNanoseconds, of: t, now)
+    }
+
+    /// Whether `now` is no earlier than `t` and less than `window` after it.
+    private static func within(_ window: UInt64, of t: Instant, _ now: Instant) -> Bool {
+        now.nanoseconds >= t.nanoseconds && now.nanoseconds - t.nanoseconds < window
     }
 
     /// How long after a PASV/EPSV its reply is still expected "now".
     public static let passiveReplyWindowNanoseconds: UInt64 = 1_000_000
+    /// How long after a pinhole opens its data connection is still expected
+    /// "now": on a LAN the SYN follows the 227/229 by a round trip, well
+    /// within it; a later SYN finds the pinhole's element in the kernel.
+    public static let dataConnectionWindowNanoseconds: UInt64 = 1_000_000
 
     /// When the daemon's timer should next run `expire`: no pinhole expires
     /// earlier (a closed one may have been the earliest, which costs one

@@ -13,10 +13,35 @@ final class DataConnectionHintTests: XCTestCase {
         XCTAssertTrue(i.expectsDataConnection(now: c.now), "the 229 is on its way")
         let ev = c.server(&i, reply229)
         XCTAssertEqual(ev.opened.count, 1)
-        let later = c.now.adding(milliseconds: 5_000)
-        XCTAssertTrue(i.expectsDataConnection(now: later), "an open pinhole waits for its connection, however long")
+        let window = Inspector.dataConnectionWindowNanoseconds
+        let soon = Instant(nanoseconds: c.now.nanoseconds + window - 1)
+        XCTAssertTrue(i.expectsDataConnection(now: soon), "the new pinhole's SYN is on its way")
         _ = i.markUsed(ev.opened[0].key)
-        XCTAssertFalse(i.expectsDataConnection(now: later), "used: nothing is expected any more")
+        XCTAssertFalse(i.expectsDataConnection(now: soon), "used: nothing is expected any more")
+    }
+
+    /// Thousands of pinholes nobody has used yet must not keep the daemon
+    /// spinning its whole window after every event: only a new one counts.
+    func testAPinholeStopsCountingAfterTheWindow() {
+        var (i, c) = FTPConversation.started()
+        _ = c.client(&i, "EPSV\r\n")
+        let ev = c.server(&i, reply229)
+        XCTAssertEqual(ev.opened.count, 1)
+        let opened = c.now.nanoseconds
+        let window = Inspector.dataConnectionWindowNanoseconds
+        XCTAssertTrue(i.expectsDataConnection(now: Instant(nanoseconds: opened + window - 1)))
+        XCTAssertFalse(i.expectsDataConnection(now: Instant(nanoseconds: opened + window)),
+                       "still open, but its element is committed: its SYN needs no daemon awake")
+        XCTAssertFalse(i.expectsDataConnection(now: Instant(nanoseconds: opened - 1)),
+                       "a clock reading before the open is not within the window")
+        XCTAssertEqual(i.pinholes.count, 1)
+        // Announced again later (a refresh): expected again, for one window.
+        c.now = c.now.adding(milliseconds: 5_000)
+        _ = c.client(&i, "EPSV\r\n")
+        _ = c.server(&i, reply229)
+        XCTAssertEqual(i.counters.pinholesRefreshed, 1)
+        XCTAssertTrue(i.expectsDataConnection(now: c.now))
+        XCTAssertFalse(i.expectsDataConnection(now: c.now.adding(milliseconds: 2)))
     }
 
     func testAnsweredAndUsedNothingIsExpectedWithinTheWindow() {

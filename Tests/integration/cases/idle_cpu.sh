@@ -5,7 +5,7 @@
 # sleeping thread. The spin must end and the loop sleep when nothing comes: an
 # idle pinholed uses (almost) no CPU, with no session open, with one open but
 # quiet, and with a pinhole that waits for a connection that never comes (the
-# whole-limit condition, true for the pinhole's whole 30 s). This fails if the
+# whole-limit condition, for 1 ms after the pinhole opens). This fails if the
 # loop never sleeps (a spin that only an event ends, a poll without timeout).
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
