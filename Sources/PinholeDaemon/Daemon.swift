@@ -26,6 +26,10 @@ public final class Daemon {
     var queue: QueueReader?
     /// SYNs in that queue still waiting for their pinhole (see Daemon+RaceGuard).
     var heldSyns: [HeldSyn] = []
+    /// Conntrack events read but not yet applied (see Daemon+Conntrack).
+    var unappliedConntrackEvents: [ConntrackEvent] = []
+    /// Inside `readNflog`: a FIN there needs the events at once (see there).
+    var readingNflog = false
     var control: ControlServer!
     var signals: SignalPipe!
     var running = true
@@ -196,6 +200,8 @@ public final class Daemon {
     }
 
     func readNflog() {
+        readingNflog = true
+        defer { readingNflog = false }
         var segments: [TCPSegment] = []
         do {
             let result = try nflog.drain { packet in
@@ -243,47 +249,5 @@ public final class Daemon {
         applyConntrackBacklog()
         inspector.restartStreams()
         resync(reason: "nflog overflow, \(discarded) stale copies discarded")
-    }
-
-    /// Handles the queued conntrack events (one bounded drain).
-    /// After an overflow, the events still queued are older than the dump
-    /// the resync takes: they are applied first (bounded, as a flood must not
-    /// keep us here), or a stale NEW would reopen a session the dump saw closed.
-    func readConntrack() {
-        guard let result = applyQueuedConntrackEvents() else { return }
-        if result.overflowed {
-            applyConntrackBacklog()
-            resync(reason: "conntrack overflow")
-        }
-    }
-
-    /// Drains applied before a resync's dump, at most: a flood of events must not keep us here.
-    static let maxBacklogDrains = 16
-
-    /// The events still queued, before a resync's dump (which corrects them).
-    private func applyConntrackBacklog() {
-        for _ in 0..<Daemon.maxBacklogDrains {
-            guard let result = applyQueuedConntrackEvents(), result.delivered > 0 else { break }
-        }
-    }
-
-    private func applyQueuedConntrackEvents() -> DrainResult? {
-        do {
-            return try conntrack.drain { e in
-                self.logger.trace("conntrack", metadata: ["kind": "\(e.kind.rawValue)", "src": "\(e.source)",
-                                                         "dst": "\(e.destination)", "sport": "\(e.sourcePort)",
-                                                         "dport": "\(e.destinationPort)",
-                                                         "state": "\(e.tcpState.map { "\($0)" } ?? "-")"])
-                let now = SystemClock.now()
-                let events = self.inspector.handle(conntrack: e, now: now)
-                for case .pinholeClosed(let p, .used) in events where self.kernelConsumes(p) {
-                    self.reconciler.deferDelete(p.key, until: now.adding(milliseconds: Daemon.usedDeleteDeferMs))
-                }
-                self.events.record(events)
-            }
-        } catch {
-            logger.error("conntrack read failed", metadata: ["error": "\(error)"])
-            return nil
-        }
     }
 }
