@@ -57,7 +57,8 @@ public struct Inspector: Sendable {
     /// sessions' requests interleaving can end it early: the cost is a
     /// wakeup, not a wrong decision).
     public func expectsDataConnection(now: Instant) -> Bool {
-        if !pinholes.isEmpty, let t = lastPinholeOpened, Inspector.within(Inspector.dataConnectionWindowNanoseconds, of: t, now) {
+        if !pinholes.isEmpty, let t = lastPinholeOpened,
+           Inspector.within(Inspector.dataConnectionWindowNanoseconds, of: t, now) {
             return true
         }
         guard let t = lastPassiveRequest, !lastPassiveRequestAnswered else { return false }

@@ -57,14 +57,13 @@ extension Daemon {
         }
     }
 
-    /// Applies the events read so far, oldest first (a nested read appends
-    /// to the same list, so their order survives).
+    /// Applies the events read so far, oldest first. A read nested in
+    /// `readNflog` appends to the same list and applies all of it, so the
+    /// order survives.
     private func applyUnappliedConntrackEvents() {
-        while !unappliedConntrackEvents.isEmpty {
-            let batch = unappliedConntrackEvents
-            unappliedConntrackEvents = []
-            for e in batch { apply(e) }
-        }
+        let batch = unappliedConntrackEvents
+        unappliedConntrackEvents = []
+        for e in batch { apply(e) }
     }
 
     private func apply(_ e: ConntrackEvent) {
