@@ -6,8 +6,16 @@ struct StatusReport {
     let now: Instant
     let wallNow: Double
 
+    /// Oldest first; pinholes created at the same instant by their key's text.
+    /// Each key is written out once, before the sort: written out in the
+    /// comparator, n log n times, it made a list of 4,600 pinholes cost the
+    /// daemon's only thread 120-190 ms.
     func pinholes() -> [PinholeInfo] {
-        inspector.pinholes.values.sorted { ($0.created, $0.key.description) < ($1.created, $1.key.description) }
+        inspector.pinholes.values.map { (pinhole: $0, text: $0.key.description) }
+            .sorted { a, b in
+                a.pinhole.created != b.pinhole.created ? a.pinhole.created < b.pinhole.created : a.text < b.text
+            }
+            .map(\.pinhole)
             .map { p in
                 let age = Double(p.created.milliseconds(until: now)) / 1000
                 return PinholeInfo(
