@@ -20,14 +20,8 @@ extension Daemon {
     /// keep us here), or a stale NEW would reopen a session the dump saw closed.
     func readConntrack() {
         let result = drainConntrack()  // nil after an error: what it read is still applied
-        if !readingNflog, !unappliedConntrackEvents.isEmpty {
-            let announced = inspector.counters.pinholesOpened + inspector.counters.pinholesRefreshed
-            readNflog()
-            if inspector.counters.pinholesOpened + inspector.counters.pinholesRefreshed != announced {
-                answerQueue()
-                decideHeldSyns()
-            }
-        }
+        // A refresh needs no answer: its pinhole was there for the SYN already.
+        if !readingNflog, !unappliedConntrackEvents.isEmpty, readNflogAnsweringQueue() { decideHeldSyns() }
         applyUnappliedConntrackEvents()
         if result?.overflowed == true {
             applyConntrackBacklog()

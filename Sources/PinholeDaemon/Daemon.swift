@@ -146,9 +146,7 @@ public final class Daemon {
         // only then read conntrack, whose events never open anything. Log lines
         // go last. (A SYN queued while we worked makes the next poll return at once.)
         if ready.contains(nflog.fileDescriptor) {
-            let opened = inspector.counters.pinholesOpened
-            readNflog()
-            if inspector.counters.pinholesOpened != opened { answerQueue() }
+            _ = readNflogAnsweringQueue()
             reconcile()
         }
         if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
@@ -197,6 +195,16 @@ public final class Daemon {
                          reconciler.nextDeferredDeadline, retry].compactMap { $0 }
         guard let next = deadlines.min() else { return 1000 }
         return Int32(min(1000, now.milliseconds(until: next) + 1))
+    }
+
+    /// `readNflog`, then the SYNs already queued for the pinholes it opened.
+    /// Returns whether it opened any.
+    func readNflogAnsweringQueue() -> Bool {
+        let opened = inspector.counters.pinholesOpened
+        readNflog()
+        guard inspector.counters.pinholesOpened != opened else { return false }
+        answerQueue()
+        return true
     }
 
     func readNflog() {

@@ -15,8 +15,8 @@ struct StatusReport {
             .sorted { a, b in
                 a.pinhole.created != b.pinhole.created ? a.pinhole.created < b.pinhole.created : a.text < b.text
             }
-            .map(\.pinhole)
-            .map { p in
+            .map { entry in
+                let p = entry.pinhole
                 let age = Double(p.created.milliseconds(until: now)) / 1000
                 return PinholeInfo(
                     service: p.service, mode: p.mode, family: p.key.family,
