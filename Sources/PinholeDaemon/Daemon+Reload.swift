@@ -115,6 +115,7 @@ extension Daemon {
             heldSyns.removeAll()
             queue = reader
         }
+        holdAddsWhileGuarded()
         if let conntrack = opened.conntrack { self.conntrack = conntrack }
     }
 }
