@@ -92,7 +92,6 @@ public struct Instant: Hashable, Sendable, Comparable {
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
     public static func < (a: Instant, b: Instant) -> Bool { a.nanoseconds < b.nanoseconds }
     public func adding(milliseconds ms: UInt64) -> Instant { Instant(nanoseconds: nanoseconds &+ ms &* 1_000_000) }
-    public func adding(nanoseconds ns: UInt64) -> Instant { Instant(nanoseconds: nanoseconds &+ ns) }
     /// Milliseconds from `self` until `later`, 0 when `later` is not later.
     public func milliseconds(until later: Instant) -> UInt64 {
         later.nanoseconds > nanoseconds ? (later.nanoseconds - nanoseconds) / 1_000_000 : 0

@@ -9,18 +9,6 @@ public struct Reconciler: Sendable {
     /// When batches may be tried again after failures nobody could explain.
     public var backoff = BatchBackoff()
 
-    /// How long a new pinhole's add waits before it is written (0: not at
-    /// all). With the race guard on, a SYN that finds no element is queued
-    /// and accepted by verdict, so on a LAN, where the SYN comes within this
-    /// window, writing the element buys nothing: the SYN would find it
-    /// mid-commit and wait for the commit anyway, and a used element needs
-    /// a delete after. Without the guard (attach mode, nothing enforcing),
-    /// a SYN that misses the element is dropped: the daemon leaves this 0.
-    public var addHoldNanoseconds: UInt64 = 0
-    /// When the earliest add held back by `addHoldNanoseconds` falls due
-    /// (as of the last plan): the daemon wakes then to write it.
-    public private(set) var nextHeldAddDue: Instant?
-
     public init() {}
 
     /// Elements whose desired state may differ from `believed` since the
@@ -41,8 +29,6 @@ public struct Reconciler: Sendable {
         /// Examined but not settled by this batch (adds left out, deferred
         /// deletes): still dirty after it.
         fileprivate var unsettled: Set<PinholeKey>
-        /// The earliest add left out because it is still held back.
-        public fileprivate(set) var heldAddDue: Instant?
 
         public var isEmpty: Bool { adds.isEmpty && deletes.isEmpty }
 
@@ -79,22 +65,12 @@ public struct Reconciler: Sendable {
         var deletes: [PinholeKey] = []
         var after: [PinholeKey: Instant?] = [:]
         var unsettled = Set<PinholeKey>()
-        var heldAddDue: Instant?
         for k in keys {
             if let p = desired[k] {
                 guard believed[k] != p.expires else { continue }
                 let ms = now.milliseconds(until: p.expires)
                 // Due to expire (the timer closes it), or adds are not sent now.
                 guard includeAdds, ms > 0 else { unsettled.insert(k); continue }
-                // A new element in its hold (a refresh rewrites one the kernel has: never held).
-                if believed[k] == nil, addHoldNanoseconds > 0 {
-                    let due = p.created.adding(nanoseconds: addHoldNanoseconds)
-                    if now < due {
-                        unsettled.insert(k)
-                        heldAddDue = heldAddDue.map { min($0, due) } ?? due
-                        continue
-                    }
-                }
                 adds.append((k, ms))
                 after[k] = .some(p.expires)
             } else if believed[k] != nil {
@@ -104,12 +80,12 @@ public struct Reconciler: Sendable {
         }
         // Only deferred deletes, none due: nothing worth a transaction yet.
         if adds.isEmpty, deletes.allSatisfy({ deferred[$0].map { now < $0 } == true }) {
-            return Plan(adds: [], deletes: [], after: [:], unsettled: unsettled.union(deletes), heldAddDue: heldAddDue)
+            return Plan(adds: [], deletes: [], after: [:], unsettled: unsettled.union(deletes))
         }
         // Deterministic order: easier to read in logs and to test.
         adds.sort { $0.key.description < $1.key.description }
         deletes.sort { $0.description < $1.description }
-        return Plan(adds: adds, deletes: deletes, after: after, unsettled: unsettled, heldAddDue: heldAddDue)
+        return Plan(adds: adds, deletes: deletes, after: after, unsettled: unsettled)
     }
 
     /// The kernel acknowledged the whole batch.
@@ -118,7 +94,6 @@ public struct Reconciler: Sendable {
         for (k, e) in plan.after { believed[k] = e }
         dirty = plan.unsettled
         dirtyAll = false
-        nextHeldAddDue = plan.heldAddDue
         for k in plan.deletes { deferred[k] = nil }
         for a in plan.adds { deferred[a.key] = nil }
     }
@@ -142,7 +117,6 @@ public struct Reconciler: Sendable {
         deferred = [:]
         dirty = []
         dirtyAll = true
-        nextHeldAddDue = nil
         for e in elements {
             // Unknown expiry: a value no desired pinhole has, so it is rewritten.
             believed[e.key] = e.expiresInMs.map { now.adding(milliseconds: $0) } ?? Instant(nanoseconds: 0)

@@ -33,15 +33,6 @@ extension Daemon {
     /// Held SYNs at most (the rule's rate limit keeps this far away).
     static let maxHeldSyns = 1024
 
-    /// While the guard is on, a new pinhole's element waits out the window in
-    /// which its SYN is expected (and the daemon spins for it): a SYN in that
-    /// window is queued and accepted by verdict, and the element is never
-    /// written (Reconciler.addHoldNanoseconds). Without the guard a SYN that
-    /// misses the element is dropped, so elements go at once.
-    func holdAddsWhileGuarded() {
-        reconciler.addHoldNanoseconds = queue == nil ? 0 : Inspector.dataConnectionWindowNanoseconds
-    }
-
     /// Queued SYNs whose pinhole the inspector has are accepted at once; the
     /// rest wait while we read NFLOG, and `decideHeldSyns` answers them.
     func readQueue() {

@@ -115,7 +115,6 @@ extension Daemon {
             heldSyns.removeAll()
             queue = reader
         }
-        holdAddsWhileGuarded()
         if let conntrack = opened.conntrack { self.conntrack = conntrack }
     }
 }

@@ -75,7 +75,6 @@ public final class Daemon {
         // would: a pinholed that never got ready leaves nothing behind (not
         // even a half-installed table, whose enforce chains would drop data
         // connections with nobody to open pinholes).
-        holdAddsWhileGuarded()
         do {
             try installAndOpen(policy, leftovers: leftovers)
         } catch {
@@ -185,15 +184,15 @@ public final class Daemon {
         return n
     }
 
-    /// Wake for the next expiry, held-SYN deadline, deferred delete, held
-    /// add or batch retry, and at least every second for housekeeping.
+    /// Wake for the next expiry, held-SYN deadline, deferred delete or batch
+    /// retry, and at least every second for housekeeping.
     private func pollTimeoutMs() -> Int32 {
         let now = SystemClock.now()
         // A back-off's retry time stays set after it passes (until a full
         // commit): only one still ahead is a reason to wake.
         let retry = reconciler.backoff.retryAt.flatMap { now < $0 ? $0 : nil }
         let deadlines = [inspector.nextExpiry, heldSyns.lazy.map(\.deadline).min(),
-                         reconciler.nextDeferredDeadline, reconciler.nextHeldAddDue, retry].compactMap { $0 }
+                         reconciler.nextDeferredDeadline, retry].compactMap { $0 }
         guard let next = deadlines.min() else { return 1000 }
         return Int32(min(1000, now.milliseconds(until: next) + 1))
     }
