@@ -181,6 +181,8 @@ def main(argv):
     say("  host: %s CPUs, load average at start %s; wall time %s s; client and server %s" % (
         meta.get("cpus", "?"), meta.get("load_start", "?"), meta.get("wall_s", "?"),
         "on CPU 0 only (BENCH_PIN_ENDPOINTS=1)" if meta.get("pin_endpoints") == "1" else "free to run on any CPU"))
+    if meta.get("client_fifo") == "1":
+        say("  the FTP client at SCHED_FIFO (BENCH_CLIENT_FIFO=1): the server cannot preempt it")
     if copies:
         say("  copies = the kernel helper plus pinholed's copy rules and a listener that only reads the copies")
     if "kernel2" in phases:
