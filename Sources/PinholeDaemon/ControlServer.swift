@@ -104,8 +104,13 @@ public final class ControlServer {
         return nil
     }
 
-    /// One JSON line, keys sorted so the output is stable.
+    /// One JSON line, keys sorted so the output is stable. A list, the one
+    /// answer that grows with the firewall's load, is written by ListJSON.
     public static func encode(_ response: ControlResponse) -> [UInt8] {
+        if response.ok, let pinholes = response.pinholes, response.error == nil, response.status == nil,
+           response.closed == nil, let list = ListJSON.response(pinholes) {
+            return list + [0x0a]
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let data = (try? encoder.encode(response))

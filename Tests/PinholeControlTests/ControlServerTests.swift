@@ -190,4 +190,25 @@ final class ControlServerTests: XCTestCase {
         let bytes = ControlServer.encode(ControlResponse(ok: false, error: "x"))
         XCTAssertEqual(String(decoding: bytes, as: UTF8.self), #"{"error":"x","ok":false}"# + "\n")
     }
+
+    /// A list goes through ListJSON, everything else through JSONEncoder:
+    /// the same line either way.
+    func testListAnswerIsTheLineJSONEncoderWrites() throws {
+        let p = PinholeInfo(service: "lab/\"x\"", mode: .active, family: .ipv6, initiator: "2001:db8:2::10",
+                            responder: "2001:db8::2", port: 50_001,
+                            session: .init(client: "2001:db8::2", client_port: 40_000, server: "2001:db8:2::10", server_port: 21),
+                            created: "2026-12-07T03:50:00.123Z", expires_in: 12.5)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for response in [ControlResponse(ok: true, pinholes: [p, p]), ControlResponse(ok: true, pinholes: []),
+                         ControlResponse(ok: true, closed: 2), ControlResponse(ok: false, error: "flush requires root")] {
+            XCTAssertEqual(String(decoding: ControlServer.encode(response), as: UTF8.self),
+                           String(decoding: try encoder.encode(response), as: UTF8.self) + "\n")
+        }
+        var bad = p
+        bad.expires_in = .nan
+        XCTAssertEqual(String(decoding: ControlServer.encode(ControlResponse(ok: true, pinholes: [bad])), as: UTF8.self),
+                       #"{"error":"internal error: response could not be encoded","ok":false}"# + "\n",
+                       "no JSON form: the same refusal as before")
+    }
 }
