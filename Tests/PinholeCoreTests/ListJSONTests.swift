@@ -58,6 +58,29 @@ final class ListJSONTests: XCTestCase {
         try assertSameAsEncoder(values.map { info(expiresIn: $0) })
     }
 
+    /// Seeded random strings, mostly the bytes JSON escapes, and random
+    /// expiries: 300 pinholes, each compared with JSONEncoder's line.
+    func testRandomStringsAndNumbers() throws {
+        var rng = CoreFixtures.SeededRNG(seed: 0x4a53_4f4e)
+        let tricky: [Unicode.Scalar] = ["\"", "\\", "/", "\u{0}", "\u{1f}", "\u{7f}", "\n", "é", "\u{2028}", "\u{10ffff}"]
+        func randomString() -> String {
+            var s = ""
+            for _ in 0..<Int.random(in: 0...12, using: &rng) {
+                if Bool.random(using: &rng), let c = tricky.randomElement(using: &rng) {
+                    s.unicodeScalars.append(c)
+                } else if let c = Unicode.Scalar(UInt32.random(in: 0...0x2fff, using: &rng)) {
+                    s.unicodeScalars.append(c)
+                }
+            }
+            return s
+        }
+        let pinholes = (0..<300).map { _ in
+            info(service: randomString(), created: randomString(),
+                 expiresIn: Double(UInt64.random(in: 0...3_600_000, using: &rng)) / 1000)
+        }
+        try assertSameAsEncoder(pinholes)
+    }
+
     func testNonFiniteHasNoForm() {
         XCTAssertNil(ListJSON.response([info(), info(expiresIn: .infinity)]))
         XCTAssertNil(ListJSON.response([info(expiresIn: .nan)]))
