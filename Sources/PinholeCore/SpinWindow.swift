@@ -9,7 +9,8 @@
 /// (drivers/cpuidle/governors/haltpoll.c, adjust_poll_limit), applied to one
 /// thread: after sleeping, grow the window if the wait was shorter than
 /// `limit`, halve it if longer. An idle firewall shrinks it to zero and never
-/// spins; each round spins at most `limit`.
+/// spins; each round spins at most `limit`. The daemon keeps one per kind of
+/// wait (`SpinWindows`).
 public struct SpinWindow: Sendable {
     /// The longest spin, and the longest wait worth spinning for; 0 turns spinning off.
     public let limitNanoseconds: UInt64
@@ -20,16 +21,6 @@ public struct SpinWindow: Sendable {
 
     public init(limitMicroseconds: UInt32) {
         limitNanoseconds = UInt64(limitMicroseconds) * 1000
-    }
-
-    /// How long to spin before this wait. None while no control session is
-    /// open: the next event is then a new connection, which nothing predicts
-    /// (in a curl loop, the next client's start-up). The whole limit while a
-    /// data connection is being set up: its 227/229 and then its SYN come
-    /// within tens of µs, and a SYN that finds the daemon asleep waits for it.
-    public func spin(sessionsOpen: Bool, dataConnectionExpected: Bool) -> UInt64 {
-        guard sessionsOpen else { return 0 }
-        return dataConnectionExpected ? limitNanoseconds : nanoseconds
     }
 
     /// The daemon waited `waited` for its next event: spun, then slept if

@@ -19,6 +19,7 @@ extension Daemon {
     /// the resync takes: they are applied first (bounded, as a flood must not
     /// keep us here), or a stale NEW would reopen a session the dump saw closed.
     func readConntrack() {
+        lastWaitKind = .conntrackEvent  // a copy read below, if any, comes later
         let result = drainConntrack()  // nil after an error: what it read is still applied
         // A refresh needs no answer: its pinhole was there for the SYN already.
         if !readingNflog, !unappliedConntrackEvents.isEmpty, readNflogAnsweringQueue() { decideHeldSyns() }

@@ -36,6 +36,7 @@ extension Daemon {
     /// Queued SYNs whose pinhole the inspector has are accepted at once; the
     /// rest wait while we read NFLOG, and `decideHeldSyns` answers them.
     func readQueue() {
+        lastWaitKind = .queuedSyn
         let heldBefore = heldSyns.count
         answerQueue()
         if heldSyns.count > heldBefore { readNflog() }

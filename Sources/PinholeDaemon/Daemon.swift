@@ -34,7 +34,9 @@ public final class Daemon {
     var signals: SignalPipe!
     var running = true
     var lastTableCheck: Instant
-    var spin: SpinWindow
+    var spin: SpinWindows
+    /// What the loop handled last: which spin window the next wait uses.
+    var lastWaitKind = WaitKind.other
 
     /// Everything up to `ready`. Throws for anything that should stop start-up.
     public init(options: DaemonOptions, policy loaded: LoadedPolicy) throws(DaemonError) {
@@ -48,7 +50,7 @@ public final class Daemon {
         inspector = Inspector(policy: loaded.policy)
         startedAt = SystemClock.now()
         lastTableCheck = startedAt
-        spin = SpinWindow(limitMicroseconds: options.busyPollMicroseconds)
+        spin = SpinWindows(limitMicroseconds: options.busyPollMicroseconds)
         let policy = loaded.policy
         let leftovers: [KernelElement]
         do {
@@ -163,12 +165,12 @@ public final class Daemon {
     }
 
     /// poll(2) the sockets: spin first (timeout 0) for as long as the spin
-    /// window says, then sleep until an event or the next deadline. Every wait
-    /// teaches the window.
+    /// window for what came last says, then sleep until an event or the next
+    /// deadline. Every wait teaches that window.
     private func waitForEvents(_ fds: inout [pollfd]) -> Int32 {
         let start = SystemClock.now()
         var n: Int32 = 0
-        let window = spin.spin(sessionsOpen: inspector.sessionCount > 0,
+        let window = spin.spin(after: lastWaitKind, sessionsOpen: inspector.sessionCount > 0,
                                dataConnectionExpected: inspector.expectsDataConnection(now: start))
         if window > 0 {
             let until = start.nanoseconds + window
@@ -180,7 +182,7 @@ public final class Daemon {
             } while n == 0 && SystemClock.now().nanoseconds < until
         }
         if n == 0 { n = poll(&fds, nfds_t(fds.count), pollTimeoutMs()) }
-        spin.record(waited: SystemClock.now().nanoseconds - start.nanoseconds)
+        spin.record(waited: SystemClock.now().nanoseconds - start.nanoseconds, after: lastWaitKind)
         return n
     }
 
@@ -233,6 +235,7 @@ public final class Daemon {
         for seg in segments {
             events.record(inspector.handle(segment: seg, now: SystemClock.now()))
         }
+        if let last = segments.last { lastWaitKind = WaitKind(segment: last) }
     }
 
     /// Copies were lost, so every stream may have a hole: each session starts

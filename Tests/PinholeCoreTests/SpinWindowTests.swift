@@ -62,14 +62,4 @@ final class SpinWindowTests: XCTestCase {
         for _ in 0..<80 { w.record(waited: 1) ; w.record(waited: w.nanoseconds + 1) }
         XCTAssertLessThanOrEqual(w.nanoseconds, w.limitNanoseconds)
     }
-
-    func testSpinsOnlyWithASessionOpenAndTheWholeLimitWhileADataConnectionIsExpected() {
-        var w = SpinWindow(limitMicroseconds: 200)
-        w.record(waited: 30 * us)  // 10 µs
-        XCTAssertEqual(w.spin(sessionsOpen: true, dataConnectionExpected: false), 10 * us, "the learned window")
-        XCTAssertEqual(w.spin(sessionsOpen: true, dataConnectionExpected: true), 200 * us, "the whole limit")
-        XCTAssertEqual(w.spin(sessionsOpen: false, dataConnectionExpected: true), 0, "no session: nothing to spin for")
-        XCTAssertEqual(SpinWindow(limitMicroseconds: 0).spin(sessionsOpen: true, dataConnectionExpected: true), 0,
-                       "a limit of 0 never spins")
-    }
 }
