@@ -1,9 +1,10 @@
 /// One `SpinWindow` per `WaitKind`: how long the daemon busy-polls before it
 /// sleeps depends on what it handled last. One shared window grew on the
-/// short waits (the reply to TYPE, a SYN after its 227) and was then spun
-/// out in full before every long one (after RETR, the 150 and the 226): in
-/// a long FTP session, most of the daemon's CPU went to spins that caught
-/// nothing. Per kind, the wait after RETR teaches its own window to stay 0.
+/// short waits (after a 200, the client's next command; after a 227, the
+/// data SYN) and was then spun out in full before the long ones (after RETR,
+/// the 150 and the 226): in a long FTP session, a third of the daemon's CPU
+/// went to spins that caught nothing. Per kind, the wait after RETR teaches
+/// its own window to stay 0.
 ///
 /// Two limits. While a data connection is being set up the daemon spins
 /// the whole `--busy-poll-us`: a SYN that finds it asleep waits in the race

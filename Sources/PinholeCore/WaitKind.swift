@@ -6,8 +6,9 @@
 ///
 /// Read from the payload's shape alone, without knowing its direction: a
 /// server's reply starts with three digits, a client's command with
-/// letters. A hostile peer can pick its key, but only its key: it cannot
-/// make another session's window spin longer than the cap.
+/// letters. A peer can pick its key, and so teach a window that every
+/// session shares, but no window spins longer than its cap, and the table
+/// of windows stays bounded (`SpinWindows.maxKinds`).
 public enum WaitKind: Hashable, Sendable {
     /// A line starting with a letter: its first (up to) four letters, upper case.
     case command(UInt32)

@@ -96,7 +96,8 @@ final class WaitKindTests: XCTestCase {
         XCTAssertEqual(kind("", flags: [.fin, .ack]), .flags(TCPFlags([.fin, .ack]).rawValue))
     }
 
-    /// Any payload gets a kind, and a command's key holds at most four bytes.
+    /// Any payload gets a kind; a command's key is its first (up to four)
+    /// letters, upper case, and nothing after them.
     func testHostilePayloadsGetAKind() {
         var rng = CoreFixtures.SeededRNG(seed: 7)
         for n in 0..<2_000 {
@@ -105,8 +106,10 @@ final class WaitKindTests: XCTestCase {
                                                  sourcePort: 1, destinationPort: 21, sequence: 0, flags: [.ack],
                                                  payload: bytes))
             switch k {
-            case .command(let verb): XCTAssertTrue(bytes.first.map { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7a } ?? false)
-                _ = verb
+            case .command(let verb):
+                let letters = bytes.prefix(4).prefix { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7a }
+                XCTAssertFalse(letters.isEmpty)
+                XCTAssertEqual(verb, letters.reduce(0) { $0 << 8 | UInt32($1 & 0xdf) })
             case .reply(let code): XCTAssertLessThanOrEqual(code, 999)
             case .flags: XCTAssertTrue(bytes.isEmpty)
             case .otherPayload: XCTAssertFalse(bytes.isEmpty)
