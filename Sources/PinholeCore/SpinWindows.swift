@@ -38,10 +38,7 @@ public struct SpinWindows: Sendable {
 
     /// The daemon waited `waited` for its next event after `kind`.
     public mutating func record(waited: UInt64, after kind: WaitKind) {
-        let k = key(kind)
-        var w = windows[k] ?? SpinWindow(limitMicroseconds: learnedLimitMicroseconds)
-        w.record(waited: waited)
-        windows[k] = w
+        windows[key(kind), default: SpinWindow(limitMicroseconds: learnedLimitMicroseconds)].record(waited: waited)
     }
 
     private func key(_ kind: WaitKind) -> WaitKind {
