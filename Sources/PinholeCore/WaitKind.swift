@@ -31,8 +31,8 @@ public enum WaitKind: Hashable, Sendable {
             self = .flags(segment.flags.rawValue)
             return
         }
-        if p.count >= 3, p.prefix(3).allSatisfy(WaitKind.isDigit) {
-            self = .reply(p.prefix(3).reduce(0) { $0 * 10 + UInt16($1 - 0x30) })
+        if p.count >= 3, let code = FTPNumbers.decimal(p.prefix(3), maxDigits: 3) {
+            self = .reply(UInt16(code))
             return
         }
         guard WaitKind.isLetter(first) else {
@@ -47,6 +47,5 @@ public enum WaitKind: Hashable, Sendable {
         self = .command(verb)
     }
 
-    private static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     private static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a }
 }
