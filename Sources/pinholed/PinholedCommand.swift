@@ -33,8 +33,8 @@ struct PinholedCommand: ParsableCommand {
     var printRuleset = false
 
     @Option(name: .long, help: ArgumentHelp(
-        "Longest busy-poll after an event before sleeping, in microseconds, while a data connection is set up;"
-            + " other waits learn up to a third of it (0: never spin).",
+        "Longest busy-poll after an event before sleeping, in microseconds: the whole of it while a data"
+            + " connection is set up, otherwise learned per kind of wait, up to it (0: never spin).",
         valueName: "US"))
     var busyPollUs: UInt32 = DaemonOptions.defaultBusyPollMicroseconds
 
