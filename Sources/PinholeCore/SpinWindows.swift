@@ -3,14 +3,14 @@
 /// short waits (after a 200, the client's next command; after a 227, the
 /// data SYN) and was then spun out in full before the long ones (after RETR,
 /// the 150 and the 226): in a long FTP session, a third of the daemon's CPU
-/// went to spins that caught nothing. Per kind, a wait longer than the limit
-/// teaches its own window to stay 0.
+/// went to spins that caught nothing. Per kind, waits longer than the limit
+/// keep only their own window at 0.
 ///
 /// Every window grows up to the whole `--busy-poll-us`. What a catch saves
 /// is a wakeup of the daemon, which on a VM costs the forwarding CPU about as
 /// much as a command's trip; capped at a third, the windows missed the waits
 /// of 70-110 µs after RETR and after the 150 of a LAN transfer, and transfers
-/// inside one session took 12% longer (bench/README.md, "Windows up to the
+/// inside one session took 11% longer (bench/README.md, "Windows up to the
 /// whole limit"). While a data connection is being set up the daemon spins
 /// the whole limit without learning: a SYN that finds it asleep waits in the
 /// race guard's queue.
