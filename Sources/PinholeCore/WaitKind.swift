@@ -1,8 +1,9 @@
 /// What the daemon handled last, as a guess at how soon its next event
 /// comes: the key of a `SpinWindows` entry. In the lab, the reply to PWD
-/// or QUIT came within tens of µs, and a SYN within a few after a 229;
-/// the 150 after RETR, the 226 after a transfer and the 331 after USER took
-/// longer than any spin (bench/README.md, "A spin window per wait").
+/// or QUIT came within tens of µs, and a SYN within a few after a 229; the
+/// 150 after RETR took 70-110 µs on a fast VM and over 150 µs on a slow one,
+/// the 331 after USER about 1 ms (bench/README.md, "A spin window per wait",
+/// "Windows up to the whole limit").
 ///
 /// Read from the payload's shape alone, without knowing its direction: a
 /// server's reply starts with three digits, a client's command with
