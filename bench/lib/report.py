@@ -183,6 +183,8 @@ def main(argv):
         "on CPU 0 only (BENCH_PIN_ENDPOINTS=1)" if meta.get("pin_endpoints") == "1" else "free to run on any CPU"))
     if meta.get("client_fifo") == "1":
         say("  the FTP client at SCHED_FIFO (BENCH_CLIENT_FIFO=1): the server cannot preempt it")
+    if meta.get("idle_poll") == "1":
+        say("  idle CPUs polled instead of halting, every phase (BENCH_IDLE_POLL=1: /dev/cpu_dma_latency held at 0)")
     if copies:
         say("  copies = the kernel helper plus pinholed's copy rules and a listener that only reads the copies")
     if "kernel2" in phases:
