@@ -250,6 +250,10 @@ def main(argv):
                 interval_text(found, "median"), fmt(ratio(o.p99_ms(), b.p99_ms())), interval_text(found, "p99")))
         say("")
 
+    if copies:
+        # The copies are the floor any NFLOG reader stands on: this is what
+        # pinholed itself adds to them (bench/README.md, "Waking a halted vCPU").
+        versus("What pinholed adds to its copies, same rounds: pinholed / copies", "copies", "pinholed")
     if "kernel2" in phases:
         versus("Noise floor (BENCH_AA=1): the kernel helper measured twice in each round, kernel again / kernel",
                "kernel", "kernel2")
