@@ -21,8 +21,9 @@ let package = Package(
                 .linkedLibrary("nftables"),
                 .linkedLibrary("nftnl"),
                 .linkedLibrary("mnl"),
+                // Not libnfnetlink: libnetfilter_conntrack.so names it itself, and
+                // linking it here made the .deb depend on it for no symbol of ours.
                 .linkedLibrary("netfilter_conntrack"),
-                .linkedLibrary("nfnetlink"),
             ]
         ),
         // Pure Swift, no C, no I/O: addresses, policy model, packet decoding,
