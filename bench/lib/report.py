@@ -185,6 +185,8 @@ def main(argv):
         say("  the FTP client at SCHED_FIFO (BENCH_CLIENT_FIFO=1): the server cannot preempt it")
     if meta.get("idle_poll") == "1":
         say("  idle CPUs polled instead of halting, every phase (BENCH_IDLE_POLL=1: /dev/cpu_dma_latency held at 0)")
+    elif meta.get("idle_poll") == "firewall":
+        say("  the CPUs other than 0 polled when idle instead of halting, every phase (BENCH_IDLE_POLL=firewall)")
     if copies:
         say("  copies = the kernel helper plus pinholed's copy rules and a listener that only reads the copies")
     if "kernel2" in phases:
