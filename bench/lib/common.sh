@@ -86,5 +86,11 @@ copies_down() {
 # pinholed than through the kernel helper, 41 µs with pinholed kept on CPU 1.
 bench_off_cpu0() {
     [[ "${pin:-0}" == 1 ]] || return 0
-    taskset -a -p -c "1-$(($(nproc) - 1))" "$1" >/dev/null
+    taskset -a -p -c "$(firewall_cpus)" "$1" >/dev/null
+}
+
+# firewall_cpus: the CPUs of the firewall side when pinned, every one but CPU 0,
+# as a comma-separated list (taskset's and idle_poll.py's format).
+firewall_cpus() {
+    seq -s, 1 "$(($(nproc) - 1))"
 }
