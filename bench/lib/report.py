@@ -8,7 +8,7 @@ workloads, clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, copies, pinholed, ker
 WORKLOAD (curl, session), FAMILY (v4, v6) and ROUND:
 PHASE-WORKLOAD-FAMILY.rROUND (one line per transfer: seconds, or `fail ...`)
 and PHASE-WORKLOAD-FAMILY.rROUND.meta (syn_retrans, cpu_ticks, firewall_drops,
-wall_s, exit). The rounds are added up here.
+wall_s, start_s, end_s, exit). The rounds are added up here.
 Prints the table on stdout.
 """
 import glob
