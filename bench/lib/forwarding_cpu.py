@@ -13,8 +13,8 @@ sched:sched_waking events of the copies' reader (pinholed or tcpdump), both
 with call chains (bench/forwarding-cpu records them; --no-wakeups: the
 wakeups were not recorded).
 
-Prints, per phase, workload and family: CPU 0's busy time per transfer, and
-the part of it spent on each kernel path that pinholed or the kernel helper
+Prints, per phase, workload and family: CPU 0's idle and busy time per
+transfer, and the part of the busy time spent on each kernel path that pinholed or the kernel helper
 adds (copies built, copies sent with the reader's wakeup, conntrack events,
 queued SYNs, the FTP helper, the rest of the ruleset); then how many times
 per transfer a copy, an event or a queued SYN woke the reader, by the
@@ -81,7 +81,8 @@ def read_windows(run_dir, to_mono):
         m = META.match(os.path.basename(meta_path))
         if not m:
             continue
-        meta = dict(line.rstrip("\n").split("=", 1) for line in open(meta_path) if "=" in line)
+        with open(meta_path) as f:
+            meta = dict(line.rstrip("\n").split("=", 1) for line in f if "=" in line)
         if "start_s" not in meta or "end_s" not in meta:
             continue
         phase, workload, family = m["stem"].split("-", 2)
