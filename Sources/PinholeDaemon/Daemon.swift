@@ -37,6 +37,9 @@ public final class Daemon {
     var spin: SpinWindows
     /// What the loop handled last: which spin window the next wait uses.
     var lastWaitKind = WaitKind.other
+    let copyPolling: CopyPolling
+    /// When the loop last read a copy (see CopyPolling).
+    var lastCopyAt = Instant(nanoseconds: 0)
 
     /// Everything up to `ready`. Throws for anything that should stop start-up.
     public init(options: DaemonOptions, policy loaded: LoadedPolicy) throws(DaemonError) {
@@ -51,6 +54,7 @@ public final class Daemon {
         startedAt = SystemClock.now()
         lastTableCheck = startedAt
         spin = SpinWindows(limitMicroseconds: options.busyPollMicroseconds)
+        copyPolling = CopyPolling(intervalMicroseconds: options.copyIntervalMicroseconds)
         let policy = loaded.policy
         let leftovers: [KernelElement]
         do {
@@ -112,6 +116,14 @@ public final class Daemon {
 
     /// The event loop; returns the process exit code.
     public func run() -> Int32 {
+        if options.copyIntervalMicroseconds > 0 {
+            // The default slack (50 µs) would stretch each look at the copies by up to half an interval.
+            do {
+                try PreciseSleep.setTimerSlack(nanoseconds: 1000)
+            } catch {
+                logger.warning("timer slack not set", metadata: ["error": "\(error)"])
+            }
+        }
         logger.notice("ready", metadata: ["policy": "\(loaded.path)", "services": "\(loaded.policy.services.count)",
                                           "table": "inet \(loaded.policy.table)",
                                           "nflog_group": "\(loaded.policy.nflogGroup)",
@@ -166,7 +178,7 @@ public final class Daemon {
 
     /// poll(2) the sockets: spin first (timeout 0) for as long as the spin
     /// window for what came last says, then sleep until an event or the next
-    /// deadline. Every wait teaches that window.
+    /// deadline (Daemon+CopyPolling). Every wait teaches that window.
     private func waitForEvents(_ fds: inout [pollfd]) -> Int32 {
         let start = SystemClock.now()
         var n: Int32 = 0
@@ -181,14 +193,14 @@ public final class Daemon {
                 if n == 0 { sched_yield() }
             } while n == 0 && SystemClock.now().nanoseconds < until
         }
-        if n == 0 { n = poll(&fds, nfds_t(fds.count), pollTimeoutMs()) }
+        if n == 0 { n = sleepForEvents(&fds) }
         spin.record(waited: SystemClock.now().nanoseconds - start.nanoseconds, after: lastWaitKind)
         return n
     }
 
     /// Wake for the next expiry, held-SYN deadline, deferred delete or batch
     /// retry, and at least every second for housekeeping.
-    private func pollTimeoutMs() -> Int32 {
+    func pollTimeoutMs() -> Int32 {
         let now = SystemClock.now()
         // A back-off's retry time stays set after it passes (until a full
         // commit): only one still ahead is a reason to wake.
@@ -235,7 +247,10 @@ public final class Daemon {
         for seg in segments {
             events.record(inspector.handle(segment: seg, now: SystemClock.now()))
         }
-        if let last = segments.last { lastWaitKind = WaitKind(segment: last) }
+        if let last = segments.last {
+            lastWaitKind = WaitKind(segment: last)
+            lastCopyAt = SystemClock.now()
+        }
     }
 
     /// Copies were lost, so every stream may have a hole: each session starts

@@ -38,6 +38,12 @@ struct PinholedCommand: ParsableCommand {
         valueName: "US"))
     var busyPollUs: UInt32 = DaemonOptions.defaultBusyPollMicroseconds
 
+    @Option(name: .long, help: ArgumentHelp(
+        "While a control session is active, look at the copied control packets this often instead of being"
+            + " woken by each, backing off in quiet gaps (0: woken by each). Only with the race guard (enforce: true).",
+        valueName: "US"))
+    var copyIntervalUs: UInt32 = DaemonOptions.defaultCopyIntervalMicroseconds
+
     @Option(name: .long, help: ArgumentHelp("Debug only: delay every pinhole commit (tests the race guard).",
                                             visibility: .hidden))
     var debugCommitDelayMs: UInt32 = 0
@@ -47,6 +53,7 @@ struct PinholedCommand: ParsableCommand {
             throw ValidationError("--socket: \(problem)")
         }
         guard busyPollUs <= 10_000 else { throw ValidationError("--busy-poll-us must be at most 10000") }
+        guard copyIntervalUs <= 10_000 else { throw ValidationError("--copy-interval-us must be at most 10000") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
         }
@@ -67,7 +74,8 @@ struct PinholedCommand: ParsableCommand {
             return
         }
         let options = DaemonOptions(policyPath: policy, socketPath: socket, logLevel: Logger.Level(rawValue: logLevel)!,
-                                    busyPollMicroseconds: busyPollUs, debugCommitDelayMs: debugCommitDelayMs)
+                                    busyPollMicroseconds: busyPollUs, copyIntervalMicroseconds: copyIntervalUs,
+                                    debugCommitDelayMs: debugCommitDelayMs)
         let daemon: Daemon
         do {
             daemon = try Daemon(options: options, policy: loaded)

@@ -24,4 +24,17 @@ final class PinholedFlagTests: XCTestCase {
         XCTAssertEqual(run.status, 2, run.stderr)
         XCTAssertTrue(run.stderr.contains("/nonexistent/policy.yaml:1:1: error: cannot read the policy file"), run.stderr)
     }
+
+    /// --copy-interval-us is bounded like --busy-poll-us; its check comes before the policy is read.
+    func testCopyIntervalFlagIsBounded() throws {
+        let over = try runBuiltProgram("pinholed", ["--copy-interval-us", "10001", "--print-ruleset",
+                                                    "--policy", "/nonexistent/policy.yaml"])
+        XCTAssertEqual(over.status, 64, over.stderr)
+        XCTAssertTrue(over.stderr.contains("--copy-interval-us must be at most 10000"), over.stderr)
+        for ok in ["0", "10000"] {
+            let run = try runBuiltProgram("pinholed", ["--copy-interval-us", ok, "--print-ruleset",
+                                                       "--policy", "/nonexistent/policy.yaml"])
+            XCTAssertEqual(run.status, 2, "--copy-interval-us \(ok): \(run.stderr)")
+        }
+    }
 }

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sched.h>
+#include <poll.h>
 
 #include <linux/netlink.h>
 #include <linux/filter.h>
@@ -57,6 +58,14 @@ static inline int cnf_errno(void) { return errno; }
 
 /// fcntl(2) is variadic, which Swift cannot call.
 int cnf_set_nonblocking(int fd);
+
+/// ppoll(2) is declared only under _GNU_SOURCE, which Glibc's module map does
+/// not set: poll(2) with a timeout finer than a millisecond.
+int cnf_poll_ns(struct pollfd *fds, unsigned long n, long long timeout_ns);
+
+/// prctl(2) is variadic: PR_SET_TIMERSLACK, so short sleeps end on time
+/// (a thread's default slack, 50 µs, is half of a copy-polling interval).
+int cnf_set_timer_slack_ns(unsigned long ns);
 
 /// setns(2) and CLONE_NEWNET need _GNU_SOURCE, which Swift imports of <sched.h> lack.
 int cnf_setns_net(int fd);

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Copy polling (--copy-interval-us, CopyPolling): while a control session is
+# active and the race guard is on, the copies do not wake pinholed; it looks
+# at them every interval instead. Here the interval is 10 ms and spinning is
+# off (--busy-poll-us 0), so pinholed sleeps through most copies:
+# - 200 NOOP round trips 2 ms apart (400 copies) wake it about once per
+#   10 ms of the session, far fewer times than there are copies (voluntary
+#   context switches, /proc/PID/status); with every copy waking it, this fails;
+# - a pinholectl request still sees the copies that came before it (the
+#   request wakes pinholed, which reads them first);
+# - every passive client's download still works with no SYN retransmission:
+#   a data SYN that comes before pinholed read its 227/229 is held by the race
+#   guard, which reads the copies before it answers (status: syns_held);
+# - the pinholes still close when the session QUITs.
+set -euo pipefail
+# shellcheck source=../lib/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
+
+lab_up
+start_vsftpd
+write_policy "${LAB_DIR}/policy.yaml" 30s
+PINHOLED_EXTRA_ARGS="--copy-interval-us 10000 --busy-poll-us 0" start_pinholed "${LAB_DIR}/policy.yaml"
+
+switches() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/${PINHOLED_PID}/status"; }
+status_get() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
+
+noops=200
+before="$(switches)"
+start="$(lab_now_ms)"
+in_client timeout 60 "${LAB_PYTHON}" "${LAB_LIB_DIR}/noop_flood.py" "${SERVER4}" "${noops}" 2 >/dev/null ||
+    fail "copy polling: ${noops} NOOPs to ${SERVER4} through pinholed failed"
+took=$(($(lab_now_ms) - start))
+woken=$(($(switches) - before))
+# A look every 10 ms while copies come (and 20 ms after the last), plus the
+# session's start, its conntrack events and a few spare. (Round trips 2 ms
+# apart: back to back, pinholed would rarely sleep between copies anyway.)
+most=$((took / 10 + 40))
+copies=$((2 * noops))
+if [[ "${most}" -ge "${copies}" ]]; then
+    lab_log "copy polling: the NOOPs took ${took} ms, too slow to tell looks from wakeups (${woken} switches); not checked"
+else
+    [[ "${woken}" -le "${most}" ]] ||
+        fail "copy polling: ${noops} NOOP round trips (${copies} copies) in ${took} ms woke pinholed ${woken} times, expected at most ${most} (a look every 10 ms): the copies are waking it"
+    lab_log "copy polling: ${copies} copies in ${took} ms, pinholed woken ${woken} times (at most ${most})"
+fi
+
+drive_start v4
+drive_passive epsv
+[[ "$(pinhole_count)" -eq 1 ]] ||
+    fail "copy polling: right after EPSV (port ${DRIVE_PORT}), pinholectl lists $(pinhole_count) pinholes, expected 1: a request must see the copies that came before it"
+drive nlst
+[[ "${DRIVE_REPLY}" == ok\ * ]] || fail "copy polling: NLST through the pinhole failed: ${DRIVE_REPLY}"
+
+retrans_before="$(client_syn_retransmissions)"
+held_before="$(status_get syns_held)"
+passive_downloads "copy polling, 10 ms"
+retrans=$(($(client_syn_retransmissions) - retrans_before))
+held=$(($(status_get syns_held) - held_before))
+[[ "${retrans}" -eq 0 ]] ||
+    fail "copy polling: the passive downloads with a 10 ms copy interval caused ${retrans} SYN retransmission(s) in ${NS_C}, expected 0 (the race guard holds a SYN that beats its copy)"
+[[ "${held}" -gt 0 ]] ||
+    fail "copy polling: with a 10 ms copy interval and no spinning, no data SYN was held (syns_held +${held}): the copies were read at once, so this proves nothing about the guard"
+lab_log "copy polling: every passive client, 0 SYN retransmissions, ${held} data SYNs held for their copy"
+
+drive_quit
+no_pinholes() { [[ "$(pinhole_count)" -eq 0 ]]; }
+wait_until 30 no_pinholes || fail "copy polling: 3 s after QUIT, pinholectl still lists $(pinhole_count) pinholes"
+stop_pinholed
