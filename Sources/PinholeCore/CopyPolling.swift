@@ -2,8 +2,9 @@
 /// and for how long before it looks at them again.
 ///
 /// Each copy that wakes a sleeping daemon costs the CPU that forwards the
-/// packet the wakeup of a halted CPU: on a VM 11-13 µs, a twentieth of a
-/// command's trip (bench/README.md, "The forwarding CPU's time"). While the
+/// packet the wakeup of a halted CPU: 11-13 µs on the benchmark VM, where a
+/// whole transfer inside one session takes 350-450 µs and copies 7 segments
+/// (bench/README.md, "The forwarding CPU's time", "Copy polling"). While the
 /// race guard is on, no copy needs the daemon at once: a data SYN that comes
 /// before its pinhole is held in the guard's queue, the queue wakes the
 /// daemon, and it reads the copies before it answers (the 227/229 is there
