@@ -11,8 +11,10 @@ public struct DaemonOptions: Sendable {
     public static let defaultBusyPollMicroseconds: UInt32 = 150
     /// While a session is active and the race guard is on, look at the copies
     /// this often instead of being woken by each (see CopyPolling); 0: woken by each.
+    /// Off by default: it saves CPU, but holds about five times as many data
+    /// SYNs (bench/README.md, "Copy polling").
     public var copyIntervalMicroseconds: UInt32
-    public static let defaultCopyIntervalMicroseconds: UInt32 = 100
+    public static let defaultCopyIntervalMicroseconds: UInt32 = 0
     /// Debug only: wait this long before committing pinholes (tests the race guard).
     public var debugCommitDelayMs: UInt32
 

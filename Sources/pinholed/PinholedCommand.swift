@@ -40,7 +40,8 @@ struct PinholedCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp(
         "While a control session is active, look at the copied control packets this often instead of being"
-            + " woken by each, backing off in quiet gaps (0: woken by each). Only with the race guard (enforce: true).",
+            + " woken by each, backing off in quiet gaps (0, the default: woken by each). Only with the race guard"
+            + " (enforce: true). Less CPU, more data SYNs held; 100 is the measured setting.",
         valueName: "US"))
     var copyIntervalUs: UInt32 = DaemonOptions.defaultCopyIntervalMicroseconds
 

@@ -11,7 +11,9 @@
 # - every passive client's download still works with no SYN retransmission:
 #   a data SYN that comes before pinholed read its 227/229 is held by the race
 #   guard, which reads the copies before it answers (status: syns_held);
+# - the looks stop when the session goes quiet;
 # - the pinholes still close when the session QUITs.
+# Copy polling is off by default (it holds more data SYNs); here it is on.
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
@@ -61,6 +63,17 @@ held=$(($(status_get syns_held) - held_before))
 [[ "${held}" -gt 0 ]] ||
     fail "copy polling: with a 10 ms copy interval and no spinning, no data SYN was held (syns_held +${held}): the copies were read at once, so this proves nothing about the guard"
 lab_log "copy polling: every passive client, 0 SYN retransmissions, ${held} data SYNs held for their copy"
+
+# A quiet session: the looks stop 20 ms after the last copy (CopyPolling's
+# horizon), so 2 s of quiet wake pinholed about twice (its 1 s housekeeping),
+# not 200 times.
+sleep 0.5
+before="$(switches)"
+sleep 2
+quiet=$(($(switches) - before))
+[[ "${quiet}" -le 20 ]] ||
+    fail "copy polling: a session quiet for 2 s woke pinholed ${quiet} times, expected at most 20: the looks must stop when the copies do"
+lab_log "copy polling: a quiet session, 2 s: pinholed woken ${quiet} times"
 
 drive_quit
 no_pinholes() { [[ "$(pinhole_count)" -eq 0 ]]; }
