@@ -8,6 +8,8 @@ import PinholeNetfilter
 extension Daemon {
     /// Sleeps until an event or the next deadline. Returns poll(2)'s count.
     func sleepForEvents(_ fds: inout [pollfd]) -> Int32 {
+        // Off (the default): the plain sleep, with nothing computed twice.
+        guard copyPolling.intervalNanoseconds > 0 else { return poll(&fds, nfds_t(fds.count), pollTimeoutMs()) }
         let deadline = SystemClock.now().adding(milliseconds: UInt64(pollTimeoutMs()))
         var now = SystemClock.now()
         while let look = copyPolling.nextLook(now: now, lastCopy: lastCopyAt, sessionsOpen: inspector.sessionCount > 0,
