@@ -19,7 +19,7 @@ active_pending v6
 active_downloads "vsftpd via pinholed"
 wait_until 20 status_check pinholes_open=0 ||
     fail "vsftpd active via pinholed: all sessions ended, expected no open pinhole; ${CHECK_OUT}"
-used="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get pinholes_used)"
+used="$(status_field pinholes_used)"
 # 2 pending NLSTs, 7 downloads, 2 listings: one pinhole each.
 [[ "${used}" -ge 11 ]] ||
     fail "vsftpd active via pinholed: 11 data connections were made, pinholes_used is ${used}"

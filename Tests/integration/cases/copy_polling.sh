@@ -24,7 +24,6 @@ write_policy "${LAB_DIR}/policy.yaml" 30s
 PINHOLED_EXTRA_ARGS="--copy-interval-us 10000 --busy-poll-us 0" start_pinholed "${LAB_DIR}/policy.yaml"
 
 switches() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/${PINHOLED_PID}/status"; }
-status_get() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
 
 noops=200
 before="$(switches)"
@@ -54,10 +53,10 @@ drive nlst
 [[ "${DRIVE_REPLY}" == ok\ * ]] || fail "copy polling: NLST through the pinhole failed: ${DRIVE_REPLY}"
 
 retrans_before="$(client_syn_retransmissions)"
-held_before="$(status_get syns_held)"
+held_before="$(status_field syns_held)"
 passive_downloads "copy polling, 10 ms"
 retrans=$(($(client_syn_retransmissions) - retrans_before))
-held=$(($(status_get syns_held) - held_before))
+held=$(($(status_field syns_held) - held_before))
 [[ "${retrans}" -eq 0 ]] ||
     fail "copy polling: the passive downloads with a 10 ms copy interval caused ${retrans} SYN retransmission(s) in ${NS_C}, expected 0 (the race guard holds a SYN that beats its copy)"
 [[ "${held}" -gt 0 ]] ||

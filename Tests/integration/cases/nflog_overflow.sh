@@ -11,7 +11,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
 lab_with_pinholed v4
-status_field() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
 sessions_are() { [[ "$(status_field sessions)" == "$1" ]]; }
 
 drive_start v4 pending

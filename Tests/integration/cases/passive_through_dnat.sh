@@ -56,7 +56,7 @@ expect_sha256 "DNAT, curl PASV" "${LAB_DIR}/out/curl-pasv.bin"
 n=$((n + 1))
 retrans=$(($(client_syn_retransmissions) - before))
 [[ "${retrans}" -eq 0 ]] || fail "DNAT: ${n} downloads through ${public4}/${public6} took ${retrans} SYN retransmission(s)"
-used="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get pinholes_used)"
+used="$(status_field pinholes_used)"
 [[ "${used}" -ge "${n}" ]] || fail "DNAT: ${n} downloads, but status says pinholes_used=${used}"
 lab_log "DNAT: ${n} downloads through ${public4} and ${public6} (to ${real4}, ${real6}): ${used} pinholes used, 0 SYN retransmissions"
 

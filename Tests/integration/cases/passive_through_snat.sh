@@ -31,7 +31,7 @@ for family in v4 v6; do
 done
 retrans=$(($(client_syn_retransmissions) - before))
 [[ "${retrans}" -eq 0 ]] || fail "SNAT: ${n} downloads took ${retrans} SYN retransmission(s)"
-used="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get pinholes_used)"
+used="$(status_field pinholes_used)"
 [[ "${used}" -ge "${n}" ]] || fail "SNAT: ${n} downloads, but status says pinholes_used=${used}"
 # The connections really were masqueraded: control and data, each family.
 masqueraded="$(in_firewall nft list chain inet nat_lab postrouting | grep -o 'packets [0-9]*' | cut -d' ' -f2)"

@@ -10,7 +10,7 @@ passive_downloads "vsftpd via pinholed"
 # 7 downloads and 4 listings: each data connection went through its own pinhole.
 wait_until 20 status_check pinholes_open=0 ||
     fail "vsftpd via pinholed: all sessions ended, expected no open pinhole; ${CHECK_OUT}"
-used="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get pinholes_used)"
+used="$(status_field pinholes_used)"
 [[ "${used}" -ge 11 ]] ||
     fail "vsftpd via pinholed: 11 data connections were made, pinholes_used is ${used}"
 stop_pinholed

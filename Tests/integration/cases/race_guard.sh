@@ -32,8 +32,8 @@ after="$(client_syn_retransmissions)"
 [[ "$((after - before))" -eq 0 ]] ||
     fail "race guard: ${transfers} transfers with pinholed delayed by 300 ms caused $((after - before)) SYN retransmission(s) in the client namespace (${NS_C}), expected 0"
 
-held="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get syns_held)"
-accepted="$(ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get syns_accepted)"
+held="$(status_field syns_held)"
+accepted="$(status_field syns_accepted)"
 [[ "${held}" -ge "${transfers}" && "${accepted}" -ge "${transfers}" ]] ||
     fail "race guard: expected every one of ${transfers} data SYNs to be held and released (delay 300 ms), status says syns_held=${held} syns_accepted=${accepted}"
 lab_log "race guard: ${transfers} transfers, ${held} SYNs held, ${accepted} released, 0 SYN retransmissions"
@@ -42,14 +42,13 @@ lab_log "race guard: ${transfers} transfers, ${held} SYNs held, ${accepted} rele
 # (the source's own, 1,000/s burst 200; everyone's, 2,000/s burst 200) they are
 # dropped without queueing, and status counts them (syns_dropped_unqueued); every SYN that reached the firewall is either
 # held or counted there. pinholed still opens pinholes afterwards.
-status_get() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
-held_before="$(status_get syns_held)"
-unqueued_before="$(status_get syns_dropped_unqueued)"
+held_before="$(status_field syns_held)"
+unqueued_before="$(status_field syns_dropped_unqueued)"
 in_client "${LAB_PYTHON}" "${LAB_LIB_DIR}/syn_flood.py" "${CLIENT4}" "${SERVER4}" 3000 "${DATA_PORT_MIN}" "${DATA_PORT_MAX}" >/dev/null ||
     fail "race guard: the SYN scan from the client namespace could not be sent"
 sleep 0.5
-held_scan=$(($(status_get syns_held) - held_before))
-unqueued_scan=$(($(status_get syns_dropped_unqueued) - unqueued_before))
+held_scan=$(($(status_field syns_held) - held_before))
+unqueued_scan=$(($(status_field syns_dropped_unqueued) - unqueued_before))
 [[ "${unqueued_scan}" -gt 0 ]] ||
     fail "race guard: 3,000 SYNs at once, expected some past the rate limit counted in syns_dropped_unqueued, got ${unqueued_scan} (held ${held_scan})"
 [[ $((held_scan + unqueued_scan)) -le 3000 ]] ||
@@ -67,8 +66,8 @@ expect_sha256 "race guard, after the SYN scan" "${LAB_DIR}/out/after-scan.bin"
 scanner4=198.51.100.66
 flood_seconds=4
 ip -n "${NS_C}" addr add "${scanner4}/24" dev eth0
-limited_before="$(status_get syns_dropped_source_limit)"
-held_before="$(status_get syns_held)"
+limited_before="$(status_field syns_dropped_source_limit)"
+held_before="$(status_field syns_held)"
 retrans_before="$(client_syn_retransmissions)"
 in_client "${LAB_PYTHON}" "${LAB_LIB_DIR}/syn_flood.py" "${scanner4}" "${SERVER4}" 400000 \
     "${DATA_PORT_MIN}" "${DATA_PORT_MAX}" "${flood_seconds}" >"${LAB_DIR}/flood.out" &
@@ -82,8 +81,8 @@ wait "${flood}" || fail "race guard: the flood from ${scanner4} could not be sen
 expect_sha256 "race guard, during a flood from another source" "${LAB_DIR}/out/during-flood.bin"
 flooded="$(cat "${LAB_DIR}/flood.out")"
 retrans=$(($(client_syn_retransmissions) - retrans_before))
-limited=$(($(status_get syns_dropped_source_limit) - limited_before))
-held=$(($(status_get syns_held) - held_before))
+limited=$(($(status_field syns_dropped_source_limit) - limited_before))
+held=$(($(status_field syns_held) - held_before))
 # The scanner's share over the flood (plus a second of slack), and the client's few SYNs.
 most_held=$((200 + 1000 * (flood_seconds + 1) + 10))
 [[ "${held}" -le "${most_held}" ]] ||
@@ -98,12 +97,12 @@ lab_log "race guard: ${scanner4} sent ${flooded} SYNs in ${flood_seconds} s: ${h
 # addresses of one /64 are one element of syn_sources6, limited together.
 ip -n "${NS_C}" addr add 2001:db8:1:5::1/128 dev eth0 nodad
 ip -n "${NS_C}" addr add 2001:db8:1:5::2/128 dev eth0 nodad
-limited_before="$(status_get syns_dropped_source_limit)"
+limited_before="$(status_field syns_dropped_source_limit)"
 for source6 in 2001:db8:1:5::1 2001:db8:1:5::2; do
     in_client "${LAB_PYTHON}" "${LAB_LIB_DIR}/syn_flood.py" "${source6}" "${SERVER6}" 1500 \
         "${DATA_PORT_MIN}" "${DATA_PORT_MAX}" >/dev/null || fail "race guard: the IPv6 flood from ${source6} could not be sent"
 done
-limited6=$(($(status_get syns_dropped_source_limit) - limited_before))
+limited6=$(($(status_field syns_dropped_source_limit) - limited_before))
 sources6="$(in_firewall nft list set inet pinhole syn_sources6)"
 [[ "$(grep -o '2001:db8:1:5:[0-9a-f:]* limit rate' <<<"${sources6}")" == "2001:db8:1:5:: limit rate" ]] ||
     fail "race guard: 3,000 SYNs from two addresses of 2001:db8:1:5::/64, expected one element 2001:db8:1:5:: in syn_sources6, got: ${sources6}"
@@ -113,12 +112,12 @@ lab_log "race guard: 3,000 SYNs from two addresses of 2001:db8:1:5::/64: one sou
 
 # The drop counters are table objects: a reload, which flushes and refills
 # every chain, does not set them back to 0.
-unqueued_before_reload="$(status_get syns_dropped_unqueued)"
-limited_before_reload="$(status_get syns_dropped_source_limit)"
+unqueued_before_reload="$(status_field syns_dropped_unqueued)"
+limited_before_reload="$(status_field syns_dropped_source_limit)"
 reloaded() { [[ "$(grep -cF " notice reloaded " "${PINHOLED_LOG}" || true)" -ge 1 ]]; }
 kill -HUP "${PINHOLED_PID}"
 wait_until 30 reloaded || fail "race guard: no 'reloaded' in the pinholed log within 3 s after SIGHUP"
-[[ "$(status_get syns_dropped_unqueued)" -ge "${unqueued_before_reload}" &&
-    "$(status_get syns_dropped_source_limit)" -ge "${limited_before_reload}" ]] ||
-    fail "race guard: after a reload, syns_dropped_unqueued $(status_get syns_dropped_unqueued) (was ${unqueued_before_reload}), syns_dropped_source_limit $(status_get syns_dropped_source_limit) (was ${limited_before_reload}): the counts went back"
+[[ "$(status_field syns_dropped_unqueued)" -ge "${unqueued_before_reload}" &&
+    "$(status_field syns_dropped_source_limit)" -ge "${limited_before_reload}" ]] ||
+    fail "race guard: after a reload, syns_dropped_unqueued $(status_field syns_dropped_unqueued) (was ${unqueued_before_reload}), syns_dropped_source_limit $(status_field syns_dropped_source_limit) (was ${limited_before_reload}): the counts went back"
 stop_pinholed

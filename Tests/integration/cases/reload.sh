@@ -14,7 +14,6 @@ policy="${LAB_DIR}/policy.yaml"
 write_policy "${policy}" 30s
 start_pinholed "${policy}"
 
-status_field() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
 log_count() { grep -cF " $1" "${PINHOLED_LOG}" || true; }
 
 logged_at_least() { [[ "$(log_count "$1")" -ge "$2" ]]; }

@@ -12,7 +12,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 lab_with_pinholed v4
 policy="${LAB_DIR}/policy.yaml"
 
-status_field() { ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"; }
 # bound log|queue: the NFLOG groups or NFQUEUE numbers bound in the firewall (first column).
 bound() { in_firewall cat "/proc/net/netfilter/nfnetlink_$1" | awk '{print $1}' | sort -n | tr '\n' ' '; }
 # ruleset_numbers: the log groups and queue numbers in table inet pinhole.

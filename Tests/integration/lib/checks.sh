@@ -36,6 +36,11 @@ pinhole_count() {
     ctl list --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" count
 }
 
+# status_field KEY: one field of `pinholectl status --json`.
+status_field() {
+    ctl status --json | "${LAB_PYTHON}" "${LAB_LIB_DIR}/check_json.py" get "$1"
+}
+
 # status_check NAME=VALUE...: one look at `pinholectl status --json`.
 status_check() {
     local json want key value got
