@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Counters the benchmark reads before and after each workload. Sourced by bench/run
-# after Tests/integration/lib/lab.sh (uses in_client, PINHOLED_PID and lab.sh's pinholed_cpu_ticks).
+# after Tests/integration/lib/lab.sh (uses in_client, PINHOLED_PID, lab.sh's pinholed_cpu_ticks and
+# checks.sh's status_field).
 
 # client_syn_retrans: TcpExt TCPSynRetrans of the client namespace (SYNs the
 # client's kernel had to send again: the first one got no answer). Read straight
@@ -13,6 +14,13 @@ client_syn_retrans() {
         $1 == "TcpExt:" && named { if ("TCPSynRetrans" in col) print $(col["TCPSynRetrans"]); found = 1 }
         END { if (!found || !("TCPSynRetrans" in col)) exit 1 }
     ' /proc/net/netstat
+}
+
+# pinholed_syns_held: SYNs pinholed's race guard has queued since it started
+# (status's syns_held: data SYNs that reached the firewall before their pinhole
+# was in the kernel, and took the user-space path); nothing without pinholed.
+pinholed_syns_held() {
+    [[ -z "${PINHOLED_PID}" ]] || status_field syns_held
 }
 
 # pinholed_status_kb KEY: a kB figure from /proc/PID/status (VmHWM, VmRSS).
