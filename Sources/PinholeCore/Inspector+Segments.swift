@@ -74,10 +74,10 @@ extension Inspector {
         switch FTPCommand.parse(line) {
         case .pasv:
             sessions[key]?.enqueue(.pasv)
-            (lastPassiveRequest, lastPassiveRequestAnswered) = (now, false)
+            (lastPassiveRequest, lastPassiveRequestAnswered, lastPassiveRequestSession) = (now, false, key)
         case .epsv:
             sessions[key]?.enqueue(.epsv)
-            (lastPassiveRequest, lastPassiveRequestAnswered) = (now, false)
+            (lastPassiveRequest, lastPassiveRequestAnswered, lastPassiveRequestSession) = (now, false, key)
         case .epsvAll, .other: sessions[key]?.enqueue(.other)
         case .malformed(let reason):
             refuse(key, reason, "client line is not a well-formed command", events: &events)

@@ -24,6 +24,8 @@ public struct Inspector: Sendable {
     /// has answered a passive request since (see `expectsDataConnection`).
     public internal(set) var lastPassiveRequest: Instant?
     public internal(set) var lastPassiveRequestAnswered = false
+    /// The session that sent the last passive request (see `passiveStandIn`).
+    var lastPassiveRequestSession: ConnectionKey?
     /// When a pinhole was last opened or refreshed (see `expectsDataConnection`).
     public internal(set) var lastPinholeOpened: Instant?
 
@@ -68,6 +70,18 @@ public struct Inspector: Sendable {
     /// Whether `now` is no earlier than `t` and less than `window` after it.
     private static func within(_ window: UInt64, of t: Instant, _ now: Instant) -> Bool {
         now.nanoseconds >= t.nanoseconds && now.nanoseconds - t.nanoseconds < window
+    }
+
+    /// The pinhole a reply to the passive request still awaiting one would
+    /// open, on port 0: never opened, only built, so that the daemon can run
+    /// the pinhole's path once before the reply comes (Daemon+Warmup). nil
+    /// once a final reply answered it, or when its session is gone.
+    public func passiveStandIn(now: Instant) -> Pinhole? {
+        guard let sk = lastPassiveRequestSession, lastPassiveRequest != nil, !lastPassiveRequestAnswered,
+              let s = sessions[sk], let service = policy.service(named: s.service) else { return nil }
+        return Pinhole(key: PinholeKey(initiator: sk.client, responder: sk.server, port: 0), service: s.service,
+                       mode: .passive, session: sk, created: now,
+                       expires: now.adding(milliseconds: service.pinholeTimeoutMs))
     }
 
     /// How long after a PASV/EPSV its reply is still expected "now".

@@ -35,6 +35,8 @@ public final class Daemon {
     var running = true
     var lastTableCheck: Instant
     var spin: SpinWindows
+    /// The passive request whose pinhole path was last warmed (Daemon+Warmup).
+    var warmedPassiveRequest: Instant?
     /// What the loop handled last: which spin window the next wait uses.
     var lastWaitKind = WaitKind.other
     let copyPolling: CopyPolling
@@ -162,6 +164,7 @@ public final class Daemon {
         if ready.contains(nflog.fileDescriptor) {
             _ = readNflogAnsweringQueue()
             reconcile()
+            warmPinholePath()
         }
         if let queue, ready.contains(queue.fileDescriptor) { readQueue() }
         decideHeldSyns()

@@ -62,6 +62,14 @@ public final class SetElementWriter {
         try readAcks(of: batch)
     }
 
+    /// Builds the batch `apply(adds: [change], deletes: [])` would send, and
+    /// sends nothing: run just before a real add, it brings that path's code
+    /// and data into the caches (Daemon+Warmup). A change it cannot encode
+    /// is ignored here; `apply` reports it.
+    public func warm(_ change: ElementChange) {
+        _ = try? SetElementBatch(adds: [change], deletes: [], firstSequence: 0)
+    }
+
     private func readAcks(of batch: SetElementBatch) throws(NetfilterError) {
         // BATCH_END's ACK (kernel >= 6.10) arrives after the commit; older kernels never send it.
         try socket.readBatchAcks(into: &buffer, sequences: batch.beginSequence...batch.endSequence,
