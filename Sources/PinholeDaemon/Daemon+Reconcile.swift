@@ -67,7 +67,9 @@ extension Daemon {
     private func send(_ plan: Reconciler.Plan) throws(NetfilterError) {
         if options.debugCommitDelayMs > 0, !plan.adds.isEmpty { usleep(options.debugCommitDelayMs * 1000) }
         let policy = inspector.policy
-        let adds = plan.adds.map { addition($0.key, timeoutMs: $0.timeoutMs, comment: inspector.pinholes[$0.key]?.elementComment) }
+        let adds = plan.adds.map {
+            addition($0.key, timeoutMs: $0.timeoutMs, comment: inspector.pinholes[$0.key]?.elementComment)
+        }
         let deletes = plan.deletes.map { ElementChange(location: policy.pinholeSet($0.family), key: $0) }
         try writer.apply(adds: adds, deletes: deletes, afterSend: adds.isEmpty ? nil : answerQueue)
     }

@@ -11,6 +11,8 @@ import PinholeNetfilter
 /// when a passive request is seen, that path runs once for a stand-in
 /// pinhole on port 0, and nothing is sent.
 extension Daemon {
+    /// Once per passive request, while it awaits its reply. (The optimizer
+    /// cannot drop the build: it calls into libnftnl.)
     func warmPinholePath() {
         guard let asked = inspector.lastPassiveRequest, asked != warmedPassiveRequest,
               let standIn = inspector.passiveStandIn(now: asked) else { return }

@@ -23,6 +23,14 @@ pinholed_syns_held() {
     [[ -z "${PINHOLED_PID}" ]] || status_field syns_held
 }
 
+# cpu_steal_ticks: CPU 0's steal ticks and the other CPUs' together, from
+# /proc/stat (global, not per namespace): time a vCPU had work and the host
+# ran something else. On a shared VM, a tail that only some phases show may
+# be the host taking CPU 0 away (bench/README.md, "Reading it").
+cpu_steal_ticks() {
+    awk '$1 == "cpu0" { c0 = $9 } $1 ~ /^cpu[0-9]+$/ && $1 != "cpu0" { rest += $9 } END { print c0 + 0, rest + 0 }' /proc/stat
+}
+
 # pinholed_status_kb KEY: a kB figure from /proc/PID/status (VmHWM, VmRSS).
 pinholed_status_kb() {
     awk -v key="$1:" '$1 == key { print $2 }' "/proc/${PINHOLED_PID}/status"

@@ -8,7 +8,8 @@ workloads, clk_tck, vmhwm_kb, ...) and, per PHASE (kernel, copies, pinholed, ker
 WORKLOAD (curl, session), FAMILY (v4, v6) and ROUND:
 PHASE-WORKLOAD-FAMILY.rROUND (one line per transfer: seconds, or `fail ...`)
 and PHASE-WORKLOAD-FAMILY.rROUND.meta (syn_retrans, cpu_ticks, firewall_drops,
-wall_s, start_s, end_s, exit; syns_held in pinholed's phases). The rounds are added up here.
+wall_s, start_s, end_s, exit, steal_cpu0_ticks, steal_other_ticks; syns_held
+in pinholed's phases). The rounds are added up here.
 Prints the table on stdout.
 """
 import glob
@@ -57,6 +58,7 @@ class Cell:
         self.failures = 0
         self.round_times = {}  # round -> its transfers' times
         self.syn_retrans = self.drops = self.syns_held = None
+        self.steal_ticks = None  # (CPU 0, the other CPUs)
         self.cpu_ticks = 0
         self.wall_s = 0.0
         rounds = sorted(int(p[len(stem) + 2:]) for p in glob.glob(stem + ".r*") if p[len(stem) + 2:].isdigit())
@@ -80,6 +82,9 @@ class Cell:
                 self.drops = (self.drops or 0) + int(meta["firewall_drops"])
             if "syns_held" in meta:
                 self.syns_held = (self.syns_held or 0) + int(meta["syns_held"])
+            if "steal_cpu0_ticks" in meta:
+                c0, rest = self.steal_ticks or (0, 0)
+                self.steal_ticks = (c0 + int(meta["steal_cpu0_ticks"]), rest + int(meta.get("steal_other_ticks", "0")))
             self.cpu_ticks += int(meta.get("cpu_ticks", "0"))
             self.wall_s += float(meta.get("wall_s", "0"))
 
@@ -278,6 +283,18 @@ def main(argv):
     # than 1% of transfers reaches the p99 (bench/README.md, "Copy polling").
     block("Data SYNs held by pinholed's race guard (status syns_held: they missed their pinhole in the kernel)",
           lambda c: c.syns_held, with_ratio=False)
+    def stolen(which):
+        """Percent of the loops' wall time the host ran something else on CPU 0
+        (which=0) or on the other CPUs together (which=1)."""
+        return lambda c: (100.0 * c.steal_ticks[which] / clk_tck / c.wall_s
+                          if c.steal_ticks is not None and c.wall_s > 0 else None)
+
+    # On a shared VM the host can take a CPU away mid-loop: a tail only some
+    # phases show may be that, not their work (bench/README.md, "Reading it").
+    block("CPU 0 stolen by the host (steal, %% of the loops' time; %d ms ticks)" % (1000 // clk_tck),
+          stolen(0), digits=1, with_ratio=False)
+    block("The other CPUs stolen by the host (steal, % of the loops' time, added up)", stolen(1), digits=1,
+          with_ratio=False)
     block("Transfers slower than %d ms" % (SLOW_SECONDS * 1000), lambda c: c.slow() if c.present else None,
           with_ratio=False)
     if "curl" in workloads:

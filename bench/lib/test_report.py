@@ -68,6 +68,20 @@ class HeldSynTests(unittest.TestCase):
         title = next(i for i, line in enumerate(lines) if line.startswith("Data SYNs held"))
         self.assertEqual(lines[title + 2].split()[-2:], ["-", "-"])
 
+    def test_steal_is_a_share_of_the_loops_time_per_cpu_group(self):
+        run = RunDir(["kernel", "pinholed"])
+        for rnd in (1, 2):
+            # 100 ticks/s: 5 ticks of CPU 0 and 1 of the rest in 0.25 s, each round.
+            run.loop("kernel", rnd, [0.0004], wall_s=0.25, steal_cpu0_ticks=0, steal_other_ticks=0)
+            run.loop("pinholed", rnd, [0.0004], wall_s=0.25, steal_cpu0_ticks=5, steal_other_ticks=1)
+        done = run.report()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        lines = done.stdout.splitlines()
+        cpu0 = next(i for i, line in enumerate(lines) if line.startswith("CPU 0 stolen"))
+        other = next(i for i, line in enumerate(lines) if line.startswith("The other CPUs stolen"))
+        self.assertEqual(lines[cpu0 + 2].split()[-2:], ["0.0", "20.0"])
+        self.assertEqual(lines[other + 2].split()[-2:], ["0.0", "4.0"])
+
     def test_a_cell_sums_only_the_rounds_that_counted(self):
         run = RunDir(["pinholed"])
         run.loop("pinholed", 1, [0.0004], syns_held=5)
