@@ -283,6 +283,7 @@ def main(argv):
     # than 1% of transfers reaches the p99 (bench/README.md, "Copy polling").
     block("Data SYNs held by pinholed's race guard (status syns_held: they missed their pinhole in the kernel)",
           lambda c: c.syns_held, with_ratio=False)
+
     def stolen(which):
         """Percent of the loops' wall time the host ran something else on CPU 0
         (which=0) or on the other CPUs together (which=1)."""
