@@ -24,7 +24,8 @@ public struct Inspector: Sendable {
     /// has answered a passive request since (see `expectsDataConnection`).
     public internal(set) var lastPassiveRequest: Instant?
     public internal(set) var lastPassiveRequestAnswered = false
-    /// The session that sent the last passive request (see `passiveStandIn`).
+    /// The session that sent the last passive request (see `passiveStandIn`);
+    /// set with `lastPassiveRequest`.
     var lastPassiveRequestSession: ConnectionKey?
     /// When a pinhole was last opened or refreshed (see `expectsDataConnection`).
     public internal(set) var lastPinholeOpened: Instant?
@@ -77,7 +78,7 @@ public struct Inspector: Sendable {
     /// the pinhole's path once before the reply comes (Daemon+Warmup). nil
     /// once a final reply answered it, or when its session is gone.
     public func passiveStandIn(now: Instant) -> Pinhole? {
-        guard let sk = lastPassiveRequestSession, lastPassiveRequest != nil, !lastPassiveRequestAnswered,
+        guard let sk = lastPassiveRequestSession, !lastPassiveRequestAnswered,
               let s = sessions[sk], let service = policy.service(named: s.service) else { return nil }
         return Pinhole(key: PinholeKey(initiator: sk.client, responder: sk.server, port: 0), service: s.service,
                        mode: .passive, session: sk, created: now,

@@ -18,10 +18,7 @@ set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
-lab_up
-start_vsftpd
-write_policy "${LAB_DIR}/policy.yaml" 30s
-PINHOLED_EXTRA_ARGS="--copy-interval-us 10000 --busy-poll-us 0" start_pinholed "${LAB_DIR}/policy.yaml"
+PINHOLED_EXTRA_ARGS="--copy-interval-us 10000 --busy-poll-us 0" lab_with_pinholed
 
 switches() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/${PINHOLED_PID}/status"; }
 

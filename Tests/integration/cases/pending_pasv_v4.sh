@@ -7,9 +7,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 # shellcheck source=../lib/pending.sh
 source "${LAB_LIB_DIR}/pending.sh"
 
-lab_up
-start_vsftpd v4
-write_policy "${LAB_DIR}/policy.yaml" 30s
-start_pinholed "${LAB_DIR}/policy.yaml"
+lab_with_pinholed v4
 pending_passive_lifecycle v4
 stop_pinholed

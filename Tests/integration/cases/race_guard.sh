@@ -11,10 +11,7 @@ set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
-lab_up
-start_vsftpd
-write_policy "${LAB_DIR}/policy.yaml" 30s
-PINHOLED_EXTRA_ARGS="--debug-commit-delay-ms 300" start_pinholed "${LAB_DIR}/policy.yaml"
+PINHOLED_EXTRA_ARGS="--debug-commit-delay-ms 300" lab_with_pinholed
 
 
 before="$(client_syn_retransmissions)"
