@@ -57,6 +57,7 @@ class Cell:
         self.times = []
         self.failures = 0
         self.round_times = {}  # round -> its transfers' times
+        self.round_steal = {}  # round -> its loop's steal ticks (CPU 0, the other CPUs)
         self.syn_retrans = self.drops = self.syns_held = None
         self.steal_ticks = None  # (CPU 0, the other CPUs)
         self.cpu_ticks = 0
@@ -83,8 +84,10 @@ class Cell:
             if "syns_held" in meta:
                 self.syns_held = (self.syns_held or 0) + int(meta["syns_held"])
             if "steal_cpu0_ticks" in meta:
+                stolen = (int(meta["steal_cpu0_ticks"]), int(meta.get("steal_other_ticks", "0")))
+                self.round_steal[r] = stolen
                 c0, rest = self.steal_ticks or (0, 0)
-                self.steal_ticks = (c0 + int(meta["steal_cpu0_ticks"]), rest + int(meta.get("steal_other_ticks", "0")))
+                self.steal_ticks = (c0 + stolen[0], rest + stolen[1])
             self.cpu_ticks += int(meta.get("cpu_ticks", "0"))
             self.wall_s += float(meta.get("wall_s", "0"))
 
@@ -104,6 +107,18 @@ class Cell:
     def curl_timer(self):
         low, high = CURL_TIMER_SECONDS
         return sum(1 for t in self.times if low < t <= high)
+
+    def rounds_where(self, stolen):
+        """The rounds with a steal count whose (CPU 0, other CPUs) ticks make
+        `stolen` true, and their transfers' times."""
+        rounds = [r for r, ticks in self.round_steal.items() if r in self.round_times and stolen(ticks)]
+        return rounds, [t for r in rounds for t in self.round_times[r]]
+
+    def p99_unstolen_ms(self):
+        """p99 over the loops the host took no tick from, on any CPU; None
+        without steal counts or without such loops."""
+        _, times = self.rounds_where(lambda ticks: ticks == (0, 0))
+        return p99_ms(sorted(times))
 
 
 def median_ms(ordered):
@@ -296,6 +311,32 @@ def main(argv):
           stolen(0), digits=1, with_ratio=False)
     block("The other CPUs stolen by the host (steal, % of the loops' time, added up)", stolen(1), digits=1,
           with_ratio=False)
+    def over_helper_p99(w, f):
+        """Per 1,000 transfers over the helper's p99, in the loops the host
+        stole from the other CPUs (pinholed's side) and in the rest, with their
+        loop counts: a burst that only the stolen loops have is the host's."""
+        limit = cells[("kernel", w, f)].p99_ms()
+
+        def share(c, stolen):
+            rounds, times = c.rounds_where(stolen)
+            if not times or limit is None:
+                return "-"
+            return "%.1f (%d)" % (1000.0 * sum(1 for t in times if t * 1000 > limit) / len(times), len(rounds))
+
+        return lambda c: ("%s / %s" % (share(c, lambda t: t[1] > 0), share(c, lambda t: t[1] == 0))
+                          if c.round_steal else None)
+
+    # The user-space phases need a CPU besides CPU 0 in the middle of each
+    # transfer; the helper needs none (bench/README.md, "Where the bursts come from").
+    say("Transfers over the kernel helper's p99, per 1,000: in the loops where the host stole time from")
+    say("the CPUs other than 0 / in the rest (how many loops each)")
+    for (w, f) in rows:
+        getter = over_helper_p99(w, f)
+        say("  %s %s" % (WORKLOAD_NAMES[w], f))
+        for p in phases:
+            say("    %-12s %s" % (p, getter(cells[(p, w, f)]) or "-"))
+    say("")
+    block("p99 over the loops the host left alone (no steal on any CPU; ms)", Cell.p99_unstolen_ms)
     block("Transfers slower than %d ms" % (SLOW_SECONDS * 1000), lambda c: c.slow() if c.present else None,
           with_ratio=False)
     if "curl" in workloads:

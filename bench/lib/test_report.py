@@ -91,5 +91,50 @@ class HeldSynTests(unittest.TestCase):
         self.assertEqual(cell.syns_held, 5)
 
 
+class StolenLoopTests(unittest.TestCase):
+    """Round 1's pinholed loop lost 3 ticks of the other CPUs to the host and
+    was slow; round 2 was left alone."""
+
+    def run_report(self):
+        run = RunDir(["kernel", "pinholed"])
+        fast, slow = [0.0004] * 99 + [0.0005], [0.0004] * 90 + [0.002] * 10
+        run.loop("kernel", 1, fast, wall_s=0.1, steal_cpu0_ticks=0, steal_other_ticks=0)
+        run.loop("kernel", 2, fast, wall_s=0.1, steal_cpu0_ticks=0, steal_other_ticks=0)
+        run.loop("pinholed", 1, slow, wall_s=0.1, steal_cpu0_ticks=0, steal_other_ticks=3)
+        run.loop("pinholed", 2, [0.0004] * 99 + [0.0006], wall_s=0.1, steal_cpu0_ticks=0, steal_other_ticks=0)
+        done = run.report()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        return done.stdout.splitlines()
+
+    def test_transfers_over_the_helpers_p99_split_by_stolen_loops(self):
+        lines = self.run_report()
+        title = next(i for i, line in enumerate(lines) if line.startswith("Transfers over the kernel helper's p99"))
+        rows = {line.split()[0]: line.split(None, 1)[1] for line in lines[title + 3:title + 5]}
+        # The helper's p99 is 0.4 ms (nearest rank of 200): its own 2 at 0.5 ms are over it.
+        self.assertEqual(rows["kernel"], "- / 10.0 (2)")
+        # pinholed: 10 of 100 in the stolen loop, 1 of 100 (0.6 ms) in the other.
+        self.assertEqual(rows["pinholed"], "100.0 (1) / 10.0 (1)")
+
+    def test_the_p99_of_the_loops_left_alone_leaves_the_stolen_one_out(self):
+        lines = self.run_report()
+        whole = next(i for i, line in enumerate(lines) if line.startswith("p99 time per transfer"))
+        alone = next(i for i, line in enumerate(lines) if line.startswith("p99 over the loops the host left alone"))
+        self.assertEqual(lines[whole + 2].split()[-4:-2], ["0.40", "2.00"])
+        self.assertEqual(lines[alone + 2].split()[-3:], ["0.40", "0.40", "1.00"])
+
+    def test_a_run_without_steal_counts_shows_none(self):
+        run = RunDir(["kernel", "pinholed"])
+        for rnd in (1, 2):
+            run.loop("kernel", rnd, [0.0004])
+            run.loop("pinholed", rnd, [0.0004])
+        done = run.report()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        lines = done.stdout.splitlines()
+        title = next(i for i, line in enumerate(lines) if line.startswith("Transfers over the kernel helper's p99"))
+        self.assertEqual([line.split()[-1] for line in lines[title + 3:title + 5]], ["-", "-"])
+        alone = next(i for i, line in enumerate(lines) if line.startswith("p99 over the loops the host left alone"))
+        self.assertEqual(lines[alone + 2].split()[-3:], ["-", "-", "-"])
+
+
 if __name__ == "__main__":
     unittest.main()
