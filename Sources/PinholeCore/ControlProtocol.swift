@@ -103,13 +103,19 @@ public struct StatusInfo: Codable, Sendable, Equatable {
     /// Every close by reason (every reason present): with `pinholes_open`,
     /// they add up to `pinholes_opened`. Optional: older daemons lack both.
     public var pinholes_closed: [String: UInt64]?
+    /// Copy polling's looks at the copies (`--copy-interval-us`), and those
+    /// that found copies waiting; nil with copy polling off. A look that
+    /// finds none is a wakeup the copies did not need.
+    public var copy_looks: UInt64?
+    public var copy_looks_found: UInt64?
 
     public init(version: String, uptime_seconds: Double, policy_file: String, policy_sha256: String,
                 sessions: Int, pinholes_open: Int, pinholes_opened: UInt64, pinholes_used: UInt64,
                 pinholes_expired: UInt64, pinholes_closed_with_session: UInt64, pinholes_flushed: UInt64,
                 refused: [String: UInt64], resyncs: UInt64, syns_held: UInt64, syns_accepted: UInt64,
                 syns_dropped: UInt64, syns_dropped_unqueued: UInt64? = nil, syns_dropped_source_limit: UInt64? = nil,
-                pinholes_refreshed: UInt64? = nil, pinholes_closed: [String: UInt64]? = nil) {
+                pinholes_refreshed: UInt64? = nil, pinholes_closed: [String: UInt64]? = nil,
+                copy_looks: UInt64? = nil, copy_looks_found: UInt64? = nil) {
         self.version = version
         self.uptime_seconds = uptime_seconds
         self.policy_file = policy_file
@@ -130,5 +136,7 @@ public struct StatusInfo: Codable, Sendable, Equatable {
         self.syns_dropped_source_limit = syns_dropped_source_limit
         self.pinholes_refreshed = pinholes_refreshed
         self.pinholes_closed = pinholes_closed
+        self.copy_looks = copy_looks
+        self.copy_looks_found = copy_looks_found
     }
 }

@@ -28,6 +28,7 @@ extension Daemon {
     func status(now: Instant) -> StatusInfo {
         let c = inspector.counters
         let unqueued = unqueuedSynDrops()
+        let polling = copyPolling.intervalNanoseconds > 0
         return StatusInfo(
             version: PinholeVersion.string,
             uptime_seconds: Double(startedAt.milliseconds(until: now)) / 1000,
@@ -38,7 +39,8 @@ extension Daemon {
             pinholes_flushed: c.pinholesFlushed, refused: c.refusedByName, resyncs: stats.resyncs,
             syns_held: stats.synsHeld, syns_accepted: stats.synsAccepted, syns_dropped: stats.synsDropped,
             syns_dropped_unqueued: unqueued?.total, syns_dropped_source_limit: unqueued?.overSourceLimit,
-            pinholes_refreshed: c.pinholesRefreshed, pinholes_closed: c.closedByName)
+            pinholes_refreshed: c.pinholesRefreshed, pinholes_closed: c.closedByName,
+            copy_looks: polling ? stats.copyLooks : nil, copy_looks_found: polling ? stats.copyLooksFound : nil)
     }
 
     /// Read from the guard's counters at each `status` (one nft listing;

@@ -24,7 +24,8 @@ extension Daemon {
     }
 
     /// One look: sleep with NFLOG's descriptor left out (poll(2) skips a
-    /// negative one), then poll everything once without waiting.
+    /// negative one), then poll everything once without waiting. Counted for
+    /// `status`: how often it looked, and how often copies were waiting.
     private func sleepLeavingCopiesOut(_ fds: inout [pollfd], nanoseconds: UInt64) -> Int32 {
         let nflogFD = nflog.fileDescriptor
         guard let i = fds.firstIndex(where: { $0.fd == nflogFD }) else {
@@ -34,6 +35,9 @@ extension Daemon {
         let n = PreciseSleep.poll(&fds, timeoutNanoseconds: nanoseconds)
         fds[i].fd = nflogFD
         guard n >= 0 else { return n }
-        return poll(&fds, nfds_t(fds.count), 0)
+        let ready = poll(&fds, nfds_t(fds.count), 0)
+        stats.copyLooks += 1
+        if ready > 0, fds[i].revents & Int16(POLLIN) != 0 { stats.copyLooksFound += 1 }
+        return ready
     }
 }

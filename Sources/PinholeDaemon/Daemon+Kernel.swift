@@ -141,4 +141,7 @@ struct RuntimeStats {
     var synsHeld: UInt64 = 0
     var synsAccepted: UInt64 = 0
     var synsDropped: UInt64 = 0
+    /// Copy polling's looks at the copies, and those that found some waiting.
+    var copyLooks: UInt64 = 0
+    var copyLooksFound: UInt64 = 0
 }

@@ -55,6 +55,8 @@ enum Formatting {
         if let n = s.syns_dropped_source_limit { lines.append(["syns_dropped_source_limit", String(n)]) }
         if let n = s.pinholes_refreshed { lines.append(["pinholes_refreshed", String(n)]) }
         if let closed = s.pinholes_closed { lines += breakdown("pinholes_closed", closed) }
+        if let n = s.copy_looks { lines.append(["copy_looks", String(n)]) }
+        if let n = s.copy_looks_found { lines.append(["copy_looks_found", String(n)]) }
         lines += breakdown("refused", s.refused)
         return aligned(lines)
     }

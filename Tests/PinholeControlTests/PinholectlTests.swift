@@ -124,6 +124,23 @@ final class PinholectlOutputTests: XCTestCase {
         XCTAssertFalse(text.contains("nul_byte"), "zero counters are left out")
     }
 
+    /// Copy polling's looks show only when it is on (the daemon sends nil when off).
+    func testStatusShowsCopyLooksOnlyWithCopyPolling() throws {
+        var status = StatusInfo(version: "0.1.0", uptime_seconds: 1, policy_file: "p.yaml", policy_sha256: "ab",
+                                sessions: 0, pinholes_open: 0, pinholes_opened: 0, pinholes_used: 0,
+                                pinholes_expired: 0, pinholes_closed_with_session: 0, pinholes_flushed: 0,
+                                refused: [:], resyncs: 0, syns_held: 0, syns_accepted: 0, syns_dropped: 0)
+        XCTAssertFalse(Formatting.status(status).contains("copy_looks"))
+        XCTAssertFalse(String(decoding: try JSONEncoder().encode(status), as: UTF8.self).contains("copy_looks"))
+        status.copy_looks = 120
+        status.copy_looks_found = 45
+        let text = Formatting.status(status)
+        XCTAssertTrue(text.contains("copy_looks                    120\ncopy_looks_found              45\n"), text)
+        let decoded = try JSONDecoder().decode(StatusInfo.self, from: try JSONEncoder().encode(status))
+        XCTAssertEqual(decoded.copy_looks, 120)
+        XCTAssertEqual(decoded.copy_looks_found, 45)
+    }
+
     func testFlushMessage() {
         XCTAssertEqual(Formatting.flushed(1, service: nil), "closed 1 pinhole\n")
         XCTAssertEqual(Formatting.flushed(3, service: "public-ftp"), "closed 3 pinholes of service public-ftp\n")

@@ -12,6 +12,8 @@
 #   a data SYN that comes before pinholed read its 227/229 is held by the race
 #   guard, which reads the copies before it answers (status: syns_held);
 # - the looks stop when the session goes quiet;
+# - status counts the looks (copy_looks) and those that found copies
+#   (copy_looks_found), and a daemon without copy polling shows neither;
 # - the pinholes still close when the session QUITs.
 # Copy polling is off by default (it holds more data SYNs); here it is on.
 set -euo pipefail
@@ -23,12 +25,16 @@ PINHOLED_EXTRA_ARGS="--copy-interval-us 10000 --busy-poll-us 0" lab_with_pinhole
 switches() { awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/${PINHOLED_PID}/status"; }
 
 noops=200
+looks_before="$(status_field copy_looks)"
+found_before="$(status_field copy_looks_found)"
 before="$(switches)"
 start="$(lab_now_ms)"
 in_client timeout 60 "${LAB_PYTHON}" "${LAB_LIB_DIR}/noop_flood.py" "${SERVER4}" "${noops}" 2 >/dev/null ||
     fail "copy polling: ${noops} NOOPs to ${SERVER4} through pinholed failed"
 took=$(($(lab_now_ms) - start))
 woken=$(($(switches) - before))
+looks=$(($(status_field copy_looks) - looks_before))
+found=$(($(status_field copy_looks_found) - found_before))
 # A look every 10 ms while copies come (and 20 ms after the last), plus the
 # session's start, its conntrack events and a few spare. (Round trips 2 ms
 # apart: back to back, pinholed would rarely sleep between copies anyway.)
@@ -41,6 +47,13 @@ else
         fail "copy polling: ${noops} NOOP round trips (${copies} copies) in ${took} ms woke pinholed ${woken} times, expected at most ${most} (a look every 10 ms): the copies are waking it"
     lab_log "copy polling: ${copies} copies in ${took} ms, pinholed woken ${woken} times (at most ${most})"
 fi
+# Each look is a wakeup, so the looks fit under the same bound; with copies
+# 2 ms apart and a look every 10 ms, most looks find some.
+[[ "${looks}" -gt 0 && "${looks}" -le "${most}" ]] ||
+    fail "copy polling: ${copies} copies in ${took} ms, status counted ${looks} looks (copy_looks), expected 1 to ${most}"
+[[ "${found}" -gt 0 && "${found}" -le "${looks}" ]] ||
+    fail "copy polling: ${looks} looks, ${found} of them found copies (copy_looks_found), expected 1 to ${looks}"
+lab_log "copy polling: status counted ${looks} looks, ${found} of them finding copies"
 
 drive_start v4
 drive_passive epsv
@@ -74,4 +87,10 @@ lab_log "copy polling: a quiet session, 2 s: pinholed woken ${quiet} times"
 drive_quit
 no_pinholes() { [[ "$(pinhole_count)" -eq 0 ]]; }
 wait_until 30 no_pinholes || fail "copy polling: 3 s after QUIT, pinholectl still lists $(pinhole_count) pinholes"
+stop_pinholed
+
+# Off (the default): no looks to count, so no fields.
+PINHOLED_EXTRA_ARGS="" start_pinholed "${LAB_DIR}/policy.yaml"
+json="$(ctl status --json)"
+[[ "${json}" != *copy_looks* ]] || fail "copy polling: without --copy-interval-us, status still has copy_looks: ${json}"
 stop_pinholed
