@@ -311,6 +311,7 @@ def main(argv):
           stolen(0), digits=1, with_ratio=False)
     block("The other CPUs stolen by the host (steal, % of the loops' time, added up)", stolen(1), digits=1,
           with_ratio=False)
+
     def over_helper_p99(w, f):
         """Per 1,000 transfers over the helper's p99, in the loops the host
         stole from the other CPUs (pinholed's side) and in the rest, with their
