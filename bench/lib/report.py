@@ -59,7 +59,6 @@ class Cell:
         self.round_times = {}  # round -> its transfers' times
         self.round_steal = {}  # round -> its loop's steal ticks (CPU 0, the other CPUs)
         self.syn_retrans = self.drops = self.syns_held = None
-        self.steal_ticks = None  # (CPU 0, the other CPUs)
         self.cpu_ticks = 0
         self.wall_s = 0.0
         rounds = sorted(int(p[len(stem) + 2:]) for p in glob.glob(stem + ".r*") if p[len(stem) + 2:].isdigit())
@@ -84,12 +83,16 @@ class Cell:
             if "syns_held" in meta:
                 self.syns_held = (self.syns_held or 0) + int(meta["syns_held"])
             if "steal_cpu0_ticks" in meta:
-                stolen = (int(meta["steal_cpu0_ticks"]), int(meta.get("steal_other_ticks", "0")))
-                self.round_steal[r] = stolen
-                c0, rest = self.steal_ticks or (0, 0)
-                self.steal_ticks = (c0 + stolen[0], rest + stolen[1])
+                self.round_steal[r] = (int(meta["steal_cpu0_ticks"]), int(meta.get("steal_other_ticks", "0")))
             self.cpu_ticks += int(meta.get("cpu_ticks", "0"))
             self.wall_s += float(meta.get("wall_s", "0"))
+
+    @property
+    def steal_ticks(self):
+        """(CPU 0, the other CPUs) summed over the loops that counted; None without counts."""
+        if not self.round_steal:
+            return None
+        return tuple(sum(ticks[i] for ticks in self.round_steal.values()) for i in (0, 1))
 
     @property
     def attempts(self):
