@@ -4,7 +4,7 @@
 /// Each copy that wakes a sleeping daemon costs the CPU that forwards the
 /// packet the wakeup of a halted CPU: 11-13 µs on the benchmark VM, where a
 /// whole transfer inside one session takes 350-450 µs and copies 7 segments
-/// (bench/README.md, "The forwarding CPU's time", "Copy polling"). While the
+/// (bench/FINDINGS.md, "The forwarding CPU's time", "Copy polling"). While the
 /// race guard is on, no copy needs the daemon at once: a data SYN that comes
 /// before its pinhole is held in the guard's queue, the queue wakes the
 /// daemon, and it reads the copies before it answers (the 227/229 is there
@@ -20,7 +20,7 @@
 /// Off by default (`--copy-interval-us 0`): at 100 µs it took a sixth of
 /// the daemon's CPU and a third inside long sessions, left the medians as
 /// they were, but held one data SYN in 10-13 against one in 60-70, each a
-/// wakeup and a cold path on the client's way (bench/README.md, "Copy polling").
+/// wakeup and a cold path on the client's way (bench/FINDINGS.md, "Copy polling").
 public struct CopyPolling: Sendable {
     /// The first looks' spacing; 0 turns copy polling off.
     public let intervalNanoseconds: UInt64

@@ -151,7 +151,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     /// no leading zeros, the longest run of two or more zero groups as `::`,
     /// the first of equal runs). Written straight into the string's storage,
     /// with no array or string per group: every log line formats two to four
-    /// addresses (bench/README.md, "Log lines").
+    /// addresses (bench/FINDINGS.md, "Log lines").
     public var description: String {
         String(unsafeUninitializedCapacity: 39) { out in
             var n = 0

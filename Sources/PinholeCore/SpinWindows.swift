@@ -10,7 +10,7 @@
 /// is a wakeup of the daemon, which on a VM costs the forwarding CPU about as
 /// much as a command's trip; capped at a third, the windows missed the waits
 /// of 70-110 µs after RETR and after the 150 of a LAN transfer, and transfers
-/// inside one session took 11% longer (bench/README.md, "Windows up to the
+/// inside one session took 11% longer (bench/FINDINGS.md, "Windows up to the
 /// whole limit"). While a data connection is being set up the daemon spins
 /// the whole limit without learning: a SYN that finds it asleep waits in the
 /// race guard's queue.

@@ -2,7 +2,7 @@
 /// comes: the key of a `SpinWindows` entry. In the lab, the reply to PWD
 /// or QUIT came within tens of µs, and a SYN within a few after a 229; the
 /// 150 after RETR took 70-110 µs on a fast VM and over 150 µs on a slow one,
-/// the 331 after USER about 1 ms (bench/README.md, "A spin window per wait",
+/// the 331 after USER about 1 ms (bench/FINDINGS.md, "A spin window per wait",
 /// "Windows up to the whole limit").
 ///
 /// Read from the payload's shape alone, without knowing its direction: a

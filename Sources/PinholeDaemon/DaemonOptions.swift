@@ -12,7 +12,7 @@ public struct DaemonOptions: Sendable {
     /// While a session is active and the race guard is on, look at the copies
     /// this often instead of being woken by each (see CopyPolling); 0: woken by each.
     /// Off by default: it saves CPU, but holds about five times as many data
-    /// SYNs (bench/README.md, "Copy polling").
+    /// SYNs (bench/FINDINGS.md, "Copy polling").
     public var copyIntervalMicroseconds: UInt32
     public static let defaultCopyIntervalMicroseconds: UInt32 = 0
     /// Debug only: wait this long before committing pinholes (tests the race guard).

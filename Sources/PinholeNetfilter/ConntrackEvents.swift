@@ -57,7 +57,7 @@ final class ConntrackHandle {
 /// message for every state change of every connection through the firewall
 /// (about six per TCP connection, in the packet path) before a socket filter
 /// can drop it; measured, that cost one-session FTP transfers 3-5%
-/// (bench/README.md). A session closes on its copied FIN or RST instead;
+/// (bench/FINDINGS.md). A session closes on its copied FIN or RST instead;
 /// DESTROY, and the dump after lost events or copies, are the fallback.
 public final class ConntrackEvents {
     public let filter: ConntrackFilter

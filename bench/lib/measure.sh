@@ -27,7 +27,7 @@ pinholed_syns_held() {
 # /proc/stat (global, not per namespace): time a vCPU had work and the host
 # ran something else. On a shared VM, a tail that only some phases show may
 # be the host taking a CPU away: CPU 0 from the endpoints, or the other CPUs
-# from pinholed (bench/README.md, "Where the bursts come from").
+# from pinholed (bench/FINDINGS.md, "Where the bursts come from").
 cpu_steal_ticks() {
     awk '$1 == "cpu0" { c0 = $9 } $1 ~ /^cpu[0-9]+$/ && $1 != "cpu0" { rest += $9 } END { print c0 + 0, rest + 0 }' /proc/stat
 }

@@ -26,7 +26,7 @@ import sys
 WORKLOAD_NAMES = {"curl": "curl, own session each", "session": "ftplib, one session"}
 SLOW_SECONDS = 0.5  # a dropped data SYN costs ~1 s (the first retransmit)
 # curl 7.88 sometimes starts a data connection only when its happy-eyeballs
-# timer fires, 200 ms after the 229 (bench/README.md, "curl's 200 ms stall"):
+# timer fires, 200 ms after the 229 (bench/FINDINGS.md, "curl's 200 ms stall"):
 # a curl transfer between these bounds waited for that timer, not the firewall.
 CURL_TIMER_SECONDS = (0.15, SLOW_SECONDS)
 
@@ -279,7 +279,7 @@ def main(argv):
 
     if copies:
         # The copies are the floor any NFLOG reader stands on: this is what
-        # pinholed itself adds to them (bench/README.md, "Waking a halted vCPU").
+        # pinholed itself adds to them (bench/FINDINGS.md, "Waking a halted vCPU").
         versus("What pinholed adds to its copies, same rounds: pinholed / copies", "copies", "pinholed")
     if "kernel2" in phases:
         versus("Noise floor (BENCH_AA=1): the kernel helper measured twice in each round, kernel again / kernel",
@@ -298,7 +298,7 @@ def main(argv):
     block("Packets dropped by the firewall's drop rules (firewall namespace)",
           lambda c: c.drops, with_ratio=False)
     # A held SYN waits for pinholed on the client's path; a held SYN in more
-    # than 1% of transfers reaches the p99 (bench/README.md, "Copy polling").
+    # than 1% of transfers reaches the p99 (bench/FINDINGS.md, "Copy polling").
     block("Data SYNs held by pinholed's race guard (status syns_held: they missed their pinhole in the kernel)",
           lambda c: c.syns_held, with_ratio=False)
 
@@ -331,7 +331,7 @@ def main(argv):
                           if c.round_steal else None)
 
     # The user-space phases need a CPU besides CPU 0 in the middle of each
-    # transfer; the helper needs none (bench/README.md, "Where the bursts come from").
+    # transfer; the helper needs none (bench/FINDINGS.md, "Where the bursts come from").
     say("Transfers over the kernel helper's p99, per 1,000: in the loops where the host stole time from")
     say("the CPUs other than 0 / in the rest (how many loops each)")
     for (w, f) in rows:
@@ -344,7 +344,7 @@ def main(argv):
     block("Transfers slower than %d ms" % (SLOW_SECONDS * 1000), lambda c: c.slow() if c.present else None,
           with_ratio=False)
     if "curl" in workloads:
-        block("curl transfers of %d-%d ms (curl 7.88's 200 ms timer, see bench/README.md)" % (
+        block("curl transfers of %d-%d ms (curl 7.88's 200 ms timer, see bench/FINDINGS.md)" % (
             CURL_TIMER_SECONDS[0] * 1000, CURL_TIMER_SECONDS[1] * 1000),
             lambda c: c.curl_timer() if c.present else None, with_ratio=False, only="curl")
     block("Failed transfers (of attempts)", lambda c: c.failures if c.present else None, with_ratio=False)
