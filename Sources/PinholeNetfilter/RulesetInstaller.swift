@@ -78,9 +78,10 @@ public final class RulesetInstaller {
     }
 
     /// `nft list table FAMILY NAME`; nil when the table does not exist.
+    /// Quiet: a listing of our own table prints the xt NFQUEUE rule.
     public func listTable(family: String, name: String) throws(NetfilterError) -> String? {
         do {
-            return try run("list table \(family) \(name)")
+            return try QuietStderr.during { () throws(NetfilterError) -> String in try run("list table \(family) \(name)") }
         } catch where error.detail?.contains("No such file or directory") == true {
             return nil
         }

@@ -358,6 +358,15 @@ expect_start_refused() {
     [[ "${rc}" -eq "${want_rc}" ]] || fail "${what}: expected exit code ${want_rc}, got ${rc}; output: ${REFUSED_OUT}"
     [[ "${REFUSED_OUT}" == *"${fragment}"* ]] ||
         fail "${what}: expected the error to say \"${fragment}\", got: ${REFUSED_OUT}"
+    [[ "${REFUSED_OUT}" != *libxtables* ]] ||
+        fail "${what}: a library wrote to pinholed's stderr: ${REFUSED_OUT}"
+}
+
+# log_stray_lines FILE: the lines of a pinholed log that are not log lines
+# (TIME LEVEL MESSAGE key=value...): what a library printed on pinholed's
+# stderr, which is its log, one line per event.
+log_stray_lines() {
+    grep -Ev '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z (trace|debug|info|notice|warning|error|critical) ' "$1" || true
 }
 
 # lab_with_pinholed [v4|v6|both]: how most cases start: the lab, vsftpd, the
@@ -432,6 +441,9 @@ stop_pinholed() {
         sed 's/^/    /' "${PINHOLED_LOG}" >&2 || true
         fail "stop_pinholed: pinholed exited with code ${rc} after SIGTERM, expected 0"
     fi
+    local stray
+    stray="$(log_stray_lines "${PINHOLED_LOG}")"
+    [[ -z "${stray}" ]] || fail "pinholed's log has lines that are not log lines: $(tr '\n' '|' <<<"${stray}")"
     lab_log "pinholed stopped, exit code 0"
 }
 
