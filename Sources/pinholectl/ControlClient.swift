@@ -6,6 +6,8 @@ import PinholeCore
 /// line, read the JSON line back. Every step is bounded by `timeoutMs`.
 struct ControlClient {
     static let defaultSocket = "/run/nft-pinhole/control.sock"
+    /// sockaddr_un's sun_path, less its terminating NUL.
+    static let maxPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
     /// Large enough for a full list at the pinhole limit.
     static let maxResponseBytes = 256 << 20
 
@@ -44,19 +46,38 @@ struct ControlClient {
     private func osFailure(_ code: Int32) -> CtlFailure {
         var reason = String(cString: strerror(code))
         switch code {
-        case ENOENT, ECONNREFUSED: reason += " (is pinholed running?)"
+        case ENOENT, ECONNREFUSED:
+            // connect(2) refuses a path that is not a socket just as it refuses a stale one.
+            if code == ECONNREFUSED, let kind = ControlClient.nonSocketKind(path) {
+                reason = "it is \(kind), not a socket (is --socket right?)"
+            } else {
+                reason += " (is pinholed running?)"
+            }
         case EACCES, EPERM: reason += " (run as root, or as a member of the policy's socket_group)"
         default: break
         }
         return unreachable(reason)
     }
 
+    /// What `path` is when it exists and is not a socket; nil otherwise.
+    static func nonSocketKind(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFSOCK: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFREG: return "a regular file"
+        case S_IFLNK: return "a symbolic link"
+        default: return "a special file"
+        }
+    }
+
     private func connectSocket() throws(CtlFailure) -> Int32 {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard !bytes.isEmpty, bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            throw unreachable("a socket path must be 1-107 bytes")
+        guard !bytes.isEmpty, bytes.count <= ControlClient.maxPathBytes else {
+            throw unreachable("a socket path must be 1-\(ControlClient.maxPathBytes) bytes")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }

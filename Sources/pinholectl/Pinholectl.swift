@@ -43,6 +43,14 @@ struct Pinholectl: ParsableCommand {
 struct ConnectionOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("pinholed's control socket.", valueName: "PATH"))
     var socket: String = ControlClient.defaultSocket
+
+    /// A path too long for a unix socket address, or none, is bad usage (2),
+    /// not a daemon that cannot be reached (3).
+    func validate() throws {
+        guard !socket.isEmpty, socket.utf8.count <= ControlClient.maxPathBytes else {
+            throw ValidationError("--socket: a socket path must be 1-\(ControlClient.maxPathBytes) bytes")
+        }
+    }
 }
 
 /// The documented exit statuses.

@@ -35,6 +35,17 @@ final class PinholectlHelpTests: XCTestCase {
         }
     }
 
+    /// A socket path no unix socket can have is bad usage, before any connect.
+    func testUnusableSocketPathIsStatusTwo() throws {
+        for socket in ["", "/" + String(repeating: "s", count: 108)] {
+            for arguments in [["--socket", socket, "status"], ["list", "--socket", socket]] {
+                let run = try runBuiltProgram("pinholectl", arguments)
+                XCTAssertEqual(run.status, 2, "\(arguments): \(run.stderr)")
+                XCTAssertTrue(run.stderr.contains("--socket: a socket path must be 1-107 bytes"), run.stderr)
+            }
+        }
+    }
+
     /// The same mapping without a process: what main() does with each thrown error.
     func testTerminationOfAHelpRequestIsStdout() throws {
         for arguments in PinholectlHelpTests.helpRequests {

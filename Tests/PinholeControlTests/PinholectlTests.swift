@@ -52,6 +52,20 @@ final class PinholectlClientTests: XCTestCase {
         }
     }
 
+    /// connect(2) answers ECONNREFUSED for a path that is not a socket; the
+    /// message says what the path is instead of blaming a stopped pinholed.
+    func testSocketPathThatIsNotASocketSaysWhatItIs() throws {
+        let dir = TempDirectory()
+        let file = dir.path + "/file"
+        XCTAssertTrue(FileManager.default.createFile(atPath: file, contents: Data()))
+        for (path, kind) in [(dir.path, "a directory"), (file, "a regular file")] {
+            XCTAssertThrowsError(try ControlClient(path: path).send(ControlRequest(command: .status))) { error in
+                XCTAssertEqual(error as? CtlFailure, CtlFailure(status: 3,
+                    message: "cannot reach pinholed at \(path): it is \(kind), not a socket (is --socket right?)"))
+            }
+        }
+    }
+
     func testSilentDaemonTimesOut() throws {
         let dir = TempDirectory()
         let path = dir.path + "/c.sock"
