@@ -49,14 +49,17 @@ struct PinholedCommand: ParsableCommand {
                                             visibility: .hidden))
     var debugCommitDelayMs: UInt32 = 0
 
+    /// INTERFACE's levels: swift-log's `critical` is not one (pinholed logs nothing at it).
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error"]
+
     func validate() throws {
         if let socket, let problem = SocketPathRule.problem(socket) {
             throw ValidationError("--socket: \(problem)")
         }
         guard busyPollUs <= 10_000 else { throw ValidationError("--busy-poll-us must be at most 10000") }
         guard copyIntervalUs <= 10_000 else { throw ValidationError("--copy-interval-us must be at most 10000") }
-        guard Logger.Level(rawValue: logLevel) != nil else {
-            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error")
+        guard Self.logLevels.contains(logLevel) else {
+            throw ValidationError("--log-level must be one of \(Self.logLevels.joined(separator: ", "))")
         }
     }
 

@@ -25,6 +25,19 @@ final class PinholedFlagTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("/nonexistent/policy.yaml:1:1: error: cannot read the policy file"), run.stderr)
     }
 
+    /// --log-level takes INTERFACE's six levels only; swift-log's `critical` is not one.
+    func testLogLevelIsOneOfTheSix() throws {
+        for bad in ["critical", "INFO", "bogus", ""] {
+            let run = try runBuiltProgram("pinholed", ["--log-level", bad, "--print-ruleset", "--policy", "/nonexistent/policy.yaml"])
+            XCTAssertEqual(run.status, 64, "--log-level \(bad.debugDescription): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("--log-level must be one of trace, debug, info, notice, warning, error"), run.stderr)
+        }
+        for ok in ["trace", "debug", "info", "notice", "warning", "error"] {
+            let run = try runBuiltProgram("pinholed", ["--log-level", ok, "--print-ruleset", "--policy", "/nonexistent/policy.yaml"])
+            XCTAssertEqual(run.status, 2, "--log-level \(ok): \(run.stderr)")
+        }
+    }
+
     /// --copy-interval-us is bounded like --busy-poll-us; its check comes before the policy is read.
     func testCopyIntervalFlagIsBounded() throws {
         let over = try runBuiltProgram("pinholed", ["--copy-interval-us", "10001", "--print-ruleset",
