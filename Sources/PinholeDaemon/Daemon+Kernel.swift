@@ -111,7 +111,7 @@ extension Daemon {
         guard let attach = policy.attach else { return }
         for family in IPFamily.allCases {
             let loc = policy.pinholeSet(family)
-            let want = "set \(loc.set) { type \(RulesetBuilder.keyType(family)); flags dynamic,timeout; }"
+            let want = "set \(loc.set) { type \(RulesetBuilder.keyType(family)); flags timeout; }"
             let keyLength = family == .ipv4 ? 12 : 36
             let info: SetInfo?
             do { info = try writer.setInfo(loc) } catch where error.isNotFound { info = nil } catch { throw .netfilter(error) }

@@ -36,8 +36,8 @@ printf '%s\n' "${before}" >"${LAB_DIR}/user-table-before.nft"
 # ---- start-up refused: a missing set, a set of the wrong type, a set without timeouts
 in_firewall nft add set inet filter wrong4 '{ type ipv4_addr . inet_service; flags timeout; }'
 in_firewall nft add set inet filter notimeout4 '{ type ipv4_addr . ipv4_addr . inet_service; }'
-want4="set %s { type ipv4_addr . ipv4_addr . inet_service; flags dynamic,timeout; }"
-want6="set %s { type ipv6_addr . ipv6_addr . inet_service; flags dynamic,timeout; }"
+want4="set %s { type ipv4_addr . ipv4_addr . inet_service; flags timeout; }"
+want6="set %s { type ipv6_addr . ipv6_addr . inet_service; flags timeout; }"
 for case_ in "ftp_pinholes4 missing6 6 missing6" "wrong4 ftp_pinholes6 4 wrong4" "notimeout4 ftp_pinholes6 4 notimeout4"; do
     read -r set4 set6 fam named <<<"${case_}"
     bad_policy="${LAB_DIR}/attach-${named}.yaml"
