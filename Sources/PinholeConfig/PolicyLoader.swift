@@ -9,6 +9,7 @@ import Yams
 /// Reads and validates policy files. Every problem is reported, each as
 /// `FILE:LINE:COLUMN: error: MESSAGE`, so one `pinholectl check` run shows them all.
 public enum PolicyLoader {
+    /// Reads, parses and checks `path`; `socket_group` must name a group of this host.
     public static func load(path: String) -> Result<LoadedPolicy, PolicyErrors> {
         let bytes: [UInt8]
         switch readFile(path) {
@@ -18,10 +19,14 @@ public enum PolicyLoader {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             return .failure(single(path, "the policy file is not valid UTF-8"))
         }
-        return parse(text, file: path).map { LoadedPolicy(policy: $0, path: path, sha256: Sha256.hex(bytes)) }
+        return parse(text, file: path, groupProblem: HostGroups.problem)
+            .map { LoadedPolicy(policy: $0, path: path, sha256: Sha256.hex(bytes)) }
     }
 
-    public static func parse(_ text: String, file: String) -> Result<Policy, PolicyErrors> {
+    /// The policy in `text`. `groupProblem` checks `socket_group` against the
+    /// host (`load` passes `HostGroups.problem`); without it only its spelling.
+    public static func parse(_ text: String, file: String,
+                             groupProblem: (@Sendable (String) -> String?)? = nil) -> Result<Policy, PolicyErrors> {
         // A UTF-8 byte-order mark (some Windows editors write one) is not YAML
         // to Yams, which then fails at the second top-level key.
         let text = text.unicodeScalars.first == "\u{FEFF}" ? String(text.unicodeScalars.dropFirst()) : text
@@ -34,7 +39,7 @@ public enum PolicyLoader {
             return .failure(single(file, "the file could nest \(levels) levels deep (its [, {, and -, ?, : indicators); at most \(DeepStack.maxLevels)"))
         }
         var result: Result<Policy, PolicyErrors>?
-        let rc = DeepStack.run(levels: levels) { result = composeAndRead(text, file: file) }
+        let rc = DeepStack.run(levels: levels) { result = composeAndRead(text, file: file, groupProblem: groupProblem) }
         guard rc == 0, let result else {
             return .failure(single(file, "cannot parse the policy file: no thread to parse it on: \(String(cString: strerror(rc)))"))
         }
@@ -42,7 +47,8 @@ public enum PolicyLoader {
     }
 
     /// Yams' node tree is built and released here, on DeepStack's thread.
-    private static func composeAndRead(_ text: String, file: String) -> Result<Policy, PolicyErrors> {
+    private static func composeAndRead(_ text: String, file: String,
+                                       groupProblem: (@Sendable (String) -> String?)?) -> Result<Policy, PolicyErrors> {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)
@@ -54,7 +60,7 @@ public enum PolicyLoader {
         guard let root else {
             return .failure(single(file, "the policy file is empty; it needs at least \"services:\" (a list; [] opens nothing)"))
         }
-        let reader = PolicyReader(file: file)
+        let reader = PolicyReader(file: file, groupProblem: groupProblem)
         let policy = reader.readPolicy(root)
         let diagnostics = reader.diagnostics.enumerated()
             .sorted { ($0.element.line, $0.element.column, $0.offset) < ($1.element.line, $1.element.column, $1.offset) }
@@ -76,16 +82,43 @@ public enum PolicyLoader {
         case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
              let .composer(context, problem, mark, _):
             return make(mark, context, problem)
+        case let .reader(problem, offset, value, yaml):
+            // A byte the YAML reader refuses (a control character, say): its
+            // own description spans lines; the position is a character offset.
+            let (line, column) = offset.map { lineAndColumn(ofCharacter: $0, in: yaml) } ?? (1, 1)
+            let code = value >= 0 ? " (U+\(String(UInt32(value), radix: 16, uppercase: true).leftPadded(to: 4)))" : ""
+            return PolicyDiagnostic(file: file, line: line, column: column, message: "YAML syntax: \(problem)\(code)")
         default:
             return PolicyDiagnostic(file: file, line: 1, column: 1, message: "YAML syntax: \(error)")
         }
     }
 
-    /// The whole file, or the OS's reason it cannot be read.
+    /// 1-based line and column of the character `offset` characters into `text`.
+    static func lineAndColumn(ofCharacter offset: Int, in text: String) -> (line: Int, column: Int) {
+        var line = 1, column = 1
+        for c in text.prefix(offset) {
+            if c == "\n" || c == "\r\n" {
+                line += 1
+                column = 1
+            } else {
+                column += 1
+            }
+        }
+        return (line, column)
+    }
+
+    /// The whole file, or the OS's reason it cannot be read. Only a regular
+    /// file: opening a FIFO would block until someone writes to it, and
+    /// pinholed's only thread (on SIGHUP) with it.
     private static func readFile(_ path: String) -> Result<[UInt8], OSReason> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return .failure(OSReason.current()) }
         defer { _ = close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return .failure(OSReason.current()) }
+        if let kind = nonRegularKind(info.st_mode) {
+            return .failure(OSReason(text: "it is \(kind), not a regular file"))
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -103,9 +136,27 @@ public enum PolicyLoader {
     }
 }
 
+/// What a file that is not a regular one is, for the message; nil for a regular file.
+func nonRegularKind(_ mode: mode_t) -> String? {
+    switch mode & S_IFMT {
+    case S_IFREG: return nil
+    case S_IFDIR: return "a directory"
+    case S_IFIFO: return "a FIFO"
+    case S_IFSOCK: return "a socket"
+    case S_IFCHR, S_IFBLK: return "a device"
+    default: return "a special file"
+    }
+}
+
 /// `strerror(errno)` captured at once, before another call changes errno.
 struct OSReason: Error, CustomStringConvertible {
     var text: String
     static func current() -> OSReason { OSReason(text: String(cString: strerror(errno))) }
     var description: String { text }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

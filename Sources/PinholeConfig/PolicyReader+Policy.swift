@@ -49,6 +49,10 @@ extension PolicyReader {
             error(node, "socket_group: \"\(name)\" is not a valid group name; use letters, digits, _, - or . (at most 32)")
             return nil
         }
+        if let problem = groupProblem?(name) {
+            error(node, "socket_group: \(problem)")
+            return nil
+        }
         return name
     }
 

@@ -18,15 +18,17 @@ extension PolicyReader {
         return scalar.string
     }
 
-    /// A decimal integer written without quotes, within `range`.
+    /// A decimal integer written without quotes or sign, within `range`.
     func integer(_ node: Node, path: String, range: ClosedRange<Int>) -> Int? {
         let allowed = "an integer \(range.lowerBound)-\(range.upperBound)"
-        guard let text = plainText(node), let value = Int(text) else {
+        // Digits only ("+5" is refused); a minus sign is read, to say "out of range".
+        let digits = plainText(node).map { $0.hasPrefix("-") ? String($0.dropFirst()) : $0 } ?? ""
+        guard !digits.isEmpty, digits.utf8.allSatisfy(PolicyReader.isDigit), let text = plainText(node), let value = Int(text) else {
             error(node, "\(path): expected \(allowed), found \(describe(node))")
             return nil
         }
-        guard range.contains(value) else {
-            error(node, "\(path): \(value) is out of range; allowed: \(allowed)")
+        guard range.contains(value), !text.hasPrefix("-") else {
+            error(node, "\(path): \(text) is out of range; allowed: \(allowed)")
             return nil
         }
         return value

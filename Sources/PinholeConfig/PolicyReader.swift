@@ -4,9 +4,15 @@ import Yams
 /// stopping at the first, so `pinholectl check` can report them all.
 final class PolicyReader {
     let file: String
+    /// What is wrong with a `socket_group` on this host (nil: nothing), or
+    /// nil to check its spelling only, as `PolicyLoader.parse` does.
+    let groupProblem: (@Sendable (String) -> String?)?
     private(set) var diagnostics: [PolicyDiagnostic] = []
 
-    init(file: String) { self.file = file }
+    init(file: String, groupProblem: (@Sendable (String) -> String?)? = nil) {
+        self.file = file
+        self.groupProblem = groupProblem
+    }
 
     func error(at mark: Mark?, _ message: String) {
         diagnostics.append(PolicyDiagnostic(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message: message))
@@ -52,10 +58,10 @@ final class PolicyReader {
                 continue
             }
             guard allowed.contains(name) else {
-                var message = "\(fields.path(name)): unknown key"
-                if let guess = KeySuggestion.closest(to: name, in: allowed) { message += "; did you mean \"\(guess)\"?" }
-                message += " Allowed keys\(path.isEmpty ? "" : " in \(path)"): \(allowed.joined(separator: ", "))"
-                error(key, message)
+                let keys = "keys\(path.isEmpty ? "" : " in \(path)"): \(allowed.joined(separator: ", "))"
+                let message = KeySuggestion.closest(to: name, in: allowed).map { "did you mean \"\($0)\"? Allowed \(keys)" }
+                    ?? "allowed \(keys)"
+                error(key, "\(fields.path(name)): unknown key; \(message)")
                 continue
             }
             fields.set(name, key: key, value: value)
@@ -95,16 +101,22 @@ enum KeySuggestion {
         return best.1 <= tolerance ? best.0 : nil
     }
 
-    /// Levenshtein distance.
+    /// Edit distance where swapping two neighbouring letters counts one
+    /// (optimal string alignment): "tabel" is one typo from "table".
     static func distance(_ a: [Character], _ b: [Character]) -> Int {
         if a.isEmpty { return b.count }
+        var beforePrevious: [Int] = []
         var previous = Array(0...b.count)
         for i in 1...a.count {
             var current = [i] + Array(repeating: 0, count: b.count)
             for j in stride(from: 1, through: b.count, by: 1) {
                 let cost = a[i - 1] == b[j - 1] ? 0 : 1
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
+            beforePrevious = previous
             previous = current
         }
         return previous[b.count]

@@ -1,4 +1,5 @@
 import Glibc
+import PinholeConfig
 
 /// Creating, binding and removing the listening socket.
 extension ControlServer {
@@ -49,15 +50,12 @@ extension ControlServer {
     }
 
     /// The group id of `name`, or an error saying the group does not exist.
+    /// (The policy's load checked it already; the group may have gone since.)
     static func groupID(_ name: String) throws -> gid_t {
-        var group = group()
-        var result: UnsafeMutablePointer<group>?
-        var buffer = [CChar](repeating: 0, count: 16384)
-        let rc = getgrnam_r(name, &group, &buffer, buffer.count, &result)
-        guard rc == 0, result != nil else {
-            throw ControlServerError("socket_group \"\(name)\": no such group\(rc != 0 ? " (\(String(cString: strerror(rc))))" : "")")
+        guard case .found(let gid) = HostGroups.lookup(name) else {
+            throw ControlServerError("socket_group: \(HostGroups.problem(name) ?? "no group \"\(name)\"")")
         }
-        return group.gr_gid
+        return gid
     }
 
     /// mkdir -p with mode 0755 for the missing components.

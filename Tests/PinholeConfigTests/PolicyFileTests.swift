@@ -51,7 +51,48 @@ final class PolicyFileTests: XCTestCase {
         guard case .failure(let errors) = PolicyLoader.load(path: path) else { return XCTFail("loaded a missing file") }
         XCTAssertEqual(errors.diagnostics.map(\.description), ["\(path):1:1: error: cannot read the policy file: No such file or directory"])
         guard case .failure(let dirErrors) = PolicyLoader.load(path: "/") else { return XCTFail("loaded a directory") }
-        XCTAssertTrue(dirErrors.diagnostics[0].message.contains("Is a directory"), dirErrors.description)
+        XCTAssertEqual(dirErrors.diagnostics.map(\.description), ["/:1:1: error: cannot read the policy file: it is a directory, not a regular file"])
+    }
+
+    /// `socket_group` must name a group of this host when a file is loaded
+    /// (`pinholectl check`, pinholed's start and reload): otherwise pinholed
+    /// would pass the check and then fail to make its socket, every restart.
+    func testSocketGroupMustExistWhenAFileIsLoaded() throws {
+        let path = NSTemporaryDirectory() + "pinhole-group-\(getpid()).yaml"
+        defer { unlink(path) }
+        let missing = "no-such-group-\(getpid())"
+        try Data("socket_group: \(missing)\nservices: []\n".utf8).write(to: URL(fileURLWithPath: path))
+        guard case .failure(let errors) = PolicyLoader.load(path: path) else { return XCTFail("loaded a missing group") }
+        XCTAssertEqual(errors.diagnostics.map(\.description),
+                       ["\(path):1:15: error: socket_group: no group \"\(missing)\" on this host (`getent group \(missing)` finds none); create it or leave socket_group out"])
+        // Parsed without the host, only its spelling is checked.
+        XCTAssertNotNil(try? PolicyLoader.parse("socket_group: \(missing)\nservices: []\n", file: "p").get())
+
+        try Data("socket_group: root\nservices: []\n".utf8).write(to: URL(fileURLWithPath: path))
+        let loaded = try XCTUnwrap(try? PolicyLoader.load(path: path).get())
+        XCTAssertEqual(loaded.policy.socketGroup, "root")
+    }
+
+    /// A FIFO would block the open until someone writes to it: on SIGHUP,
+    /// pinholed's only thread. It is refused at once instead.
+    func testFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let path = NSTemporaryDirectory() + "pinhole-fifo-\(getpid()).yaml"
+        unlink(path)
+        XCTAssertEqual(mkfifo(path, 0o600), 0, String(cString: strerror(errno)))
+        defer { unlink(path) }
+        // Should the open block after all, a writer comes after 5 s and the
+        // load succeeds: a failure, not a hung test run.
+        let unblock = Thread {
+            Thread.sleep(forTimeInterval: 5)
+            let fd = open(path, O_WRONLY | O_NONBLOCK)
+            if fd >= 0 {
+                _ = write(fd, "services: []\n", 13)
+                close(fd)
+            }
+        }
+        unblock.start()
+        guard case .failure(let errors) = PolicyLoader.load(path: path) else { return XCTFail("loaded a FIFO") }
+        XCTAssertEqual(errors.diagnostics.map(\.description), ["\(path):1:1: error: cannot read the policy file: it is a FIFO, not a regular file"])
     }
 
     func testInvalidUTF8() throws {

@@ -1,4 +1,4 @@
-import PinholeConfig
+@testable import PinholeConfig
 import PinholeCore
 import XCTest
 
@@ -25,8 +25,38 @@ final class PolicyTopLevelErrorTests: XCTestCase {
     func testUnknownKeyWithoutLikelyTypoOnlyListsAllowed() {
         let errors = policyErrors("services: []\ncolour: red\n")
         XCTAssertEqual(errors.count, 1)
-        XCTAssertFalse(errors[0].message.contains("did you mean"), errors[0].message)
-        XCTAssertTrue(errors[0].message.contains("Allowed keys"), errors[0].message)
+        XCTAssertEqual(errors[0].message, "colour: unknown key; allowed keys: " + PolicyTopLevelErrorTests.topLevelKeys)
+    }
+
+    /// A byte the YAML reader refuses is reported where it is, on one line.
+    func testControlCharacterIsReportedWhereItIs() {
+        for (text, line, column, code) in [("services: []\n\u{0}\n", 2, 1, "0000"), ("table: a\u{1}b\nservices: []\n", 1, 9, "0001"),
+                                           ("services: []\r\n# \u{1F}\n", 2, 3, "001F")] {
+            guard case .failure(let errors) = PolicyLoader.parse(text, file: "p.yaml") else { XCTFail("parsed \(text.debugDescription)"); continue }
+            XCTAssertEqual(errors.diagnostics.map(\.description),
+                           ["p.yaml:\(line):\(column): error: YAML syntax: control characters are not allowed (U+\(code))"], text.debugDescription)
+        }
+    }
+
+    /// Integers are digits only: no sign, as the policy reference says.
+    func testIntegerWithASignIsRefused() {
+        assertSingleError("nflog_group: +5\nservices: []\n", at: (1, 14), contains: ["nflog_group: expected an integer 0-65535, found \"+5\""])
+        assertSingleError("limits:\n  sessions: +10\nservices: []\n", at: (2, 13), contains: ["limits.sessions: expected an integer"])
+        assertSingleError("nflog_group: -0\nservices: []\n", at: (1, 14), contains: ["nflog_group: -0 is out of range"])
+    }
+
+    static let topLevelKeys = "table, nflog_group, socket, socket_group, services, limits, sets"
+
+    /// Two neighbouring letters swapped is one typo, as a missing letter is.
+    func testUnknownKeySuggestsAcrossASwap() {
+        let errors = policyErrors("tabel: pinhole\nservices: []\n")
+        XCTAssertEqual(errors.map(\.message),
+                       ["tabel: unknown key; did you mean \"table\"? Allowed keys: " + PolicyTopLevelErrorTests.topLevelKeys])
+        XCTAssertEqual(KeySuggestion.distance(Array("tabel"), Array("table")), 1)
+        XCTAssertEqual(KeySuggestion.distance(Array("ab"), Array("ba")), 1)
+        XCTAssertEqual(KeySuggestion.distance(Array("abc"), Array("ca")), 3)
+        XCTAssertEqual(KeySuggestion.distance(Array(""), Array("ab")), 2)
+        XCTAssertEqual(KeySuggestion.distance(Array("services"), Array("services")), 0)
     }
 
     func testDuplicateKey() {

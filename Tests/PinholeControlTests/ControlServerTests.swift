@@ -52,7 +52,7 @@ final class ControlServerTests: XCTestCase {
     func testUnknownGroupIsAnError() {
         let dir = TempDirectory()
         XCTAssertThrowsError(try ControlServer(path: dir.path + "/c.sock", group: "no-such-group-pinhole")) { error in
-            XCTAssertTrue("\(error)".contains("no-such-group-pinhole\": no such group"), "\(error)")
+            XCTAssertTrue("\(error)".contains("socket_group: no group \"no-such-group-pinhole\" on this host"), "\(error)")
         }
     }
 

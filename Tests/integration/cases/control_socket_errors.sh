@@ -39,3 +39,19 @@ out="$(in_firewall setpriv --inh-caps=-chown --bounding-set=-chown --clear-group
 in_firewall nft list table inet pinhole >/dev/null 2>&1 &&
     fail "socket_group without CAP_CHOWN or membership: pinholed exited but left its table"
 lab_log "socket_group without CAP_CHOWN or membership: exit 1, with the SupplementaryGroups= advice"
+
+# A socket_group that names no group of this host is a policy error: exit 2,
+# which the unit does not restart (RestartPreventExitStatus), with the key's
+# position; `pinholectl check` says the same; nothing is installed.
+missing_group="no-such-group-$$"
+sed -i "s|^socket_group: .*|socket_group: ${missing_group}|" "${LAB_DIR}/policy.yaml"
+line="$(grep -n '^socket_group:' "${LAB_DIR}/policy.yaml" | cut -d: -f1)"
+want="${LAB_DIR}/policy.yaml:${line}:15: error: socket_group: no group \"${missing_group}\" on this host"
+expect_start_refused "socket_group ${missing_group}" "${LAB_DIR}/policy.yaml" 2 "${want}"
+in_firewall nft list table inet pinhole >/dev/null 2>&1 &&
+    fail "socket_group ${missing_group}: pinholed refused the policy but left a table"
+rc=0
+out="$("${PINHOLECTL}" check "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
+[[ "${rc}" -eq 1 && "${out}" == *"${want}"* ]] ||
+    fail "pinholectl check of a policy with socket_group ${missing_group}: expected exit 1 and \"${want}\", got ${rc}: ${out}"
+lab_log "socket_group ${missing_group}: pinholed exit 2, pinholectl check exit 1, both at line ${line}"

@@ -3,6 +3,7 @@
 # port, in the list and the set); a broken policy is refused with FILE:LINE:COLUMN
 # and the running one stays (policy_sha256 unchanged); a policy whose data_ports
 # exclude the port closes the pinhole (reason=policy) and removes it from the set;
+# a policy path that is a FIFO is refused at once (an open would block);
 # a changed socket_group is logged as needing a restart.
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
@@ -70,6 +71,20 @@ pinhole_check find "port=${port}" || fail "${what}: after a refused reload, expe
 set_has 4 "${CLIENT4}" "${SERVER4}" "${port}" ||
     fail "${what}: after a refused reload, expected the set element to stay, got: $(tr -s '\t\n' '  ' <<<"${CHECK_OUT}")"
 lab_log "broken policy refused: ${refused_line}"
+
+# 2b. The policy path is now a FIFO: opening it would block pinholed's only
+# thread until someone wrote to it. Refused at once; pinholed still answers.
+rm -f "${policy}"
+mkfifo "${policy}"
+# (Each refusal logs two lines that say "reload refused".)
+hup "reload with the policy path a FIFO" "reload refused" 3
+grep -F "reload refused" "${PINHOLED_LOG}" | grep -qF "${policy}:1:1: error: cannot read the policy file: it is a FIFO, not a regular file" ||
+    fail "reload with the policy path a FIFO: expected 'it is a FIFO, not a regular file', got: $(tail -n2 "${PINHOLED_LOG}" | tr '\n' ' ')"
+[[ "$(status_field policy_sha256)" == "${sha_allowing}" ]] ||
+    fail "after a reload from a FIFO: status policy_sha256 is $(status_field policy_sha256), expected the running policy's ${sha_allowing}"
+pinhole_check find "port=${port}" || fail "${what}: after a reload from a FIFO, expected the pinhole to stay; ${CHECK_OUT}"
+rm -f "${policy}"
+lab_log "policy path a FIFO: refused, pinholed still answering"
 
 # 3. data_ports that exclude the port: the pinhole closes (reason=policy).
 write_policy "${policy}" 45s
