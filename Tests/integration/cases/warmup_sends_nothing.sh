@@ -15,15 +15,18 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
 lab_with_pinholed
+# The monitor subscribes after it starts: add an element to a table of our
+# own until it shows (bounded), then drop that table. The table comes first:
+# made while the monitor starts, after it read the ruleset but before it
+# subscribed, it would be known to the monitor neither way, and every probe
+# element would come out as "W: Unable to cache set" (seen once in a full run).
+in_firewall nft add table inet warmup_probe
+in_firewall nft add set inet warmup_probe probe '{ type ipv4_addr; }'
 monitor="${LAB_DIR}/nft-monitor.log"
 lab_spawn "${monitor}" "${NS_F}" nft monitor elements
 
 adds() { grep -c '^add element inet pinhole ' "${monitor}" || true; }
 
-# The monitor subscribes after it starts: add an element to a table of our
-# own until it shows (bounded), then drop that table.
-in_firewall nft add table inet warmup_probe
-in_firewall nft add set inet warmup_probe probe '{ type ipv4_addr; }'
 for attempt in $(seq 50); do
     in_firewall nft add element inet warmup_probe probe "{ 198.51.100.$((attempt + 100)) }"
     wait_until 2 grep -q '^add element inet warmup_probe' "${monitor}" && break
