@@ -1,7 +1,10 @@
 extension Inspector {
     /// Takes a new (already validated) policy. Sessions whose service or
     /// client is gone close; pinholes the new policy still allows stay open
-    /// with their deadlines; the rest close with reason `policy`.
+    /// with their deadlines, but none longer than the new `pinhole_timeout`
+    /// from when it opened (one already past that expires at the next scan:
+    /// a shortened timeout is a promise about every open pinhole); the rest
+    /// close with reason `policy`.
     public mutating func reload(policy newPolicy: Policy) -> [InspectorEvent] {
         var events: [InspectorEvent] = []
         policy = newPolicy
@@ -18,6 +21,12 @@ extension Inspector {
                     closePinhole(pk, reason: .policy, events: &events)
                 } else {
                     p.service = svc.name
+                    let latest = p.created.adding(milliseconds: svc.pinholeTimeoutMs)
+                    if latest < p.expires {
+                        p.expires = latest
+                        changedPinholes.insert(pk)  // the element's timeout shrinks too
+                        noteExpiry(latest)
+                    }
                     pinholes[pk] = p
                 }
             }

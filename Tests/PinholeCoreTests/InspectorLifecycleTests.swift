@@ -26,6 +26,31 @@ final class InspectorLifecycleTests: XCTestCase {
         XCTAssertEqual(i.sessionCount, 0)
     }
 
+    /// A shorter `pinhole_timeout` holds for pinholes already open: each
+    /// expires at most that long after it opened; a longer one extends none.
+    func testReloadWithAShorterTimeoutShortensOpenPinholes() throws {
+        var i = Inspector(policy: TestPolicy.make(timeoutMs: 60_000))
+        let c = openOne(&i, clientPort: 40_000, p2: 80)  // 50000, at c.now
+        let opened = try XCTUnwrap(i.pinholes.values.first)
+        _ = i.takeChangedPinholes()
+
+        _ = i.reload(policy: TestPolicy.make(timeoutMs: 120_000))
+        XCTAssertEqual(i.pinholes[opened.key]?.expires, opened.expires, "a longer timeout extends no open pinhole")
+        XCTAssertEqual(i.takeChangedPinholes(), [])
+
+        XCTAssertEqual(i.reload(policy: TestPolicy.make(timeoutMs: 20_000)).closeReasons, [])
+        XCTAssertEqual(i.pinholes[opened.key]?.expires, opened.created.adding(milliseconds: 20_000))
+        XCTAssertEqual(i.takeChangedPinholes(), [opened.key], "the element is written again with the shorter timeout")
+        XCTAssertEqual(i.expire(now: c.now.adding(milliseconds: 19_999)).closeReasons, [])
+        XCTAssertEqual(i.expire(now: c.now.adding(milliseconds: 20_000)).closeReasons, [.expired])
+
+        // Reloaded with 10 s and scanned 30 s after it opened: past its new deadline, it goes.
+        let d = openOne(&i, clientPort: 40_001, p2: 81)
+        _ = i.reload(policy: TestPolicy.make(timeoutMs: 10_000))
+        XCTAssertEqual(i.expire(now: d.now.adding(milliseconds: 30_000)).closeReasons, [.expired])
+        XCTAssertTrue(i.pinholes.isEmpty)
+    }
+
     func testReloadRemovingAClientClosesItsSessions() {
         var i = Inspector(policy: TestPolicy.make())
         _ = openOne(&i)

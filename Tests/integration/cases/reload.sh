@@ -4,7 +4,8 @@
 # and the running one stays (policy_sha256 unchanged); a policy whose data_ports
 # exclude the port closes the pinhole (reason=policy) and removes it from the set;
 # a policy path that is a FIFO is refused at once (an open would block);
-# a changed socket_group is logged as needing a restart.
+# a changed socket_group is logged as needing a restart; a shorter
+# pinhole_timeout shortens the pinholes already open.
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
@@ -100,5 +101,22 @@ sed -i "s|^socket: .*|&\nsocket_group: root|" "${policy}"
 hup "reload with socket_group: root added" "notice reloaded " 3
 grep -F "socket_group change needs a restart" "${PINHOLED_LOG}" | grep -qF "socket_group=-" ||
     fail "reload that adds socket_group: root: expected 'socket_group change needs a restart socket_group=-' in the log, got: $(tail -n3 "${PINHOLED_LOG}" | tr '\n' ' ')"
+
+# 5. A shorter pinhole_timeout holds for a pinhole already open: it expires
+# that long after it opened, its element too.
+write_policy "${policy}" 60s
+hup "reload with pinhole_timeout 60s" "notice reloaded " 4
+drive_passive pasv
+port="${DRIVE_PORT}"
+what="pending PASV from ${CLIENT4} to ${SERVER4} port ${port}, opened with a 60 s timeout"
+expect_set_element "${what}" 4 "${CLIENT4}" "${SERVER4}" "${port}"
+write_policy "${policy}" 2s
+hup "reload with pinhole_timeout 2s" "notice reloaded " 5
+# Within 4 s of the reload: the old 60 s would keep it for a minute.
+expect_no_set_element "${what}: after a reload with pinhole_timeout 2s" 40 4 "${CLIENT4}" "${SERVER4}" "${port}"
+expect_no_pinhole "${what}: after a reload with pinhole_timeout 2s" 20 "port=${port}"
+sed 's/$/ /' "${PINHOLED_LOG}" | grep -F "pinhole closed" | grep -F "port=${port} " | grep -qF "reason=expired " ||
+    fail "${what}: expected 'pinhole closed ... port=${port} reason=expired' after the shorter timeout, got: $(grep -F "port=${port}" "${PINHOLED_LOG}" | tr '\n' ' ')"
+lab_log "shorter pinhole_timeout: the open pinhole on port ${port} expired within 2 s of opening"
 drive_quit
 stop_pinholed
