@@ -26,8 +26,11 @@ public enum HostGroups {
     }
 
     /// What is wrong with naming `name` in `socket_group` on this host; nil if nothing.
-    public static func problem(_ name: String) -> String? {
-        switch lookup(name) {
+    public static func problem(_ name: String) -> String? { problem(name, lookup(name)) }
+
+    /// The message for a lookup's answer; nil when it found the group.
+    public static func problem(_ name: String, _ answer: Lookup) -> String? {
+        switch answer {
         case .found: return nil
         case .missing: return "no group \"\(name)\" on this host (`getent group \(name)` finds none); create it or leave socket_group out"
         case .failed(let reason): return "cannot look up group \"\(name)\": \(reason)"

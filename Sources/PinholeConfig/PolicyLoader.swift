@@ -9,8 +9,10 @@ import Yams
 /// Reads and validates policy files. Every problem is reported, each as
 /// `FILE:LINE:COLUMN: error: MESSAGE`, so one `pinholectl check` run shows them all.
 public enum PolicyLoader {
-    /// Reads, parses and checks `path`; `socket_group` must name a group of this host.
-    public static func load(path: String) -> Result<LoadedPolicy, PolicyErrors> {
+    /// Reads, parses and checks `path`; `socket_group` must name a group of
+    /// this host (`groupProblem`, by default the host's group database).
+    public static func load(path: String, groupProblem: @escaping @Sendable (String) -> String? = HostGroups.problem)
+        -> Result<LoadedPolicy, PolicyErrors> {
         let bytes: [UInt8]
         switch readFile(path) {
         case .success(let b): bytes = b
@@ -19,7 +21,7 @@ public enum PolicyLoader {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             return .failure(single(path, "the policy file is not valid UTF-8"))
         }
-        return parse(text, file: path, groupProblem: HostGroups.problem)
+        return parse(text, file: path, groupProblem: groupProblem)
             .map { LoadedPolicy(policy: $0, path: path, sha256: Sha256.hex(bytes)) }
     }
 

@@ -52,8 +52,9 @@ extension ControlServer {
     /// The group id of `name`, or an error saying the group does not exist.
     /// (The policy's load checked it already; the group may have gone since.)
     static func groupID(_ name: String) throws -> gid_t {
-        guard case .found(let gid) = HostGroups.lookup(name) else {
-            throw ControlServerError("socket_group: \(HostGroups.problem(name) ?? "no group \"\(name)\"")")
+        let answer = HostGroups.lookup(name)
+        guard case .found(let gid) = answer else {
+            throw ControlServerError("socket_group: \(HostGroups.problem(name, answer) ?? "no group \"\(name)\"")")
         }
         return gid
     }

@@ -15,7 +15,10 @@ extension Daemon {
         SystemdNotify.reloading()
         defer { SystemdNotify.ready() }
         let next: LoadedPolicy
-        switch PolicyLoader.load(path: loaded.path) {
+        // The group database only for a new socket_group (which needs a
+        // restart): a lookup (NSS, LDAP) must not stall every reload.
+        let runningGroup = inspector.policy.socketGroup
+        switch PolicyLoader.load(path: loaded.path, groupProblem: { $0 == runningGroup ? nil : HostGroups.problem($0) }) {
         case .failure(let errors):
             for d in errors.diagnostics { logger.error("reload refused", metadata: ["diagnostic": "\"\(d)\""]) }
             logger.error("reload refused, keeping the running policy", metadata: ["errors": "\(errors.diagnostics.count)"])

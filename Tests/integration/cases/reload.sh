@@ -102,6 +102,12 @@ hup "reload with socket_group: root added" "notice reloaded " 3
 grep -F "socket_group change needs a restart" "${PINHOLED_LOG}" | grep -qF "socket_group=-" ||
     fail "reload that adds socket_group: root: expected 'socket_group change needs a restart socket_group=-' in the log, got: $(tail -n3 "${PINHOLED_LOG}" | tr '\n' ' ')"
 
+# 4b. A new socket_group that names no group of this host: refused, as at start-up.
+sed -i "s|^socket_group: .*|socket_group: no-such-group-$$|" "${policy}"
+hup "reload with socket_group: no-such-group-$$" "reload refused" 5
+grep -F "reload refused" "${PINHOLED_LOG}" | grep -qF "socket_group: no group \"no-such-group-$$\" on this host" ||
+    fail "reload with a missing socket_group: expected 'socket_group: no group \"no-such-group-$$\" on this host', got: $(tail -n2 "${PINHOLED_LOG}" | tr '\n' ' ')"
+
 # 5. A shorter pinhole_timeout holds for a pinhole already open: it expires
 # that long after it opened, its element too.
 write_policy "${policy}" 60s
