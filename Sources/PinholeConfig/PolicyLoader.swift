@@ -118,8 +118,8 @@ public enum PolicyLoader {
         defer { _ = close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { return .failure(OSReason.current()) }
-        if let kind = nonRegularKind(info.st_mode) {
-            return .failure(OSReason(text: "it is \(kind), not a regular file"))
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            return .failure(OSReason(text: "it is \(FileKind.name(of: info.st_mode)), not a regular file"))
         }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -135,18 +135,6 @@ public enum PolicyLoader {
                 return .failure(OSReason(text: "larger than \(PolicyDefaults.maxPolicyFileBytes) bytes, the limit for a policy file"))
             }
         }
-    }
-}
-
-/// What a file that is not a regular one is, for the message; nil for a regular file.
-func nonRegularKind(_ mode: mode_t) -> String? {
-    switch mode & S_IFMT {
-    case S_IFREG: return nil
-    case S_IFDIR: return "a directory"
-    case S_IFIFO: return "a FIFO"
-    case S_IFSOCK: return "a socket"
-    case S_IFCHR, S_IFBLK: return "a device"
-    default: return "a special file"
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import PinholeConfig
 import PinholeCore
 
 /// One request to pinholed over its control socket: connect, send a JSON
@@ -48,8 +49,8 @@ struct ControlClient {
         switch code {
         case ENOENT, ECONNREFUSED:
             // connect(2) refuses a path that is not a socket just as it refuses a stale one.
-            if code == ECONNREFUSED, let kind = ControlClient.nonSocketKind(path) {
-                reason = "it is \(kind), not a socket (is --socket right?)"
+            if code == ECONNREFUSED, let kind = FileKind.of(path: path), kind.mode != S_IFSOCK {
+                reason = "it is \(kind.name), not a socket (is --socket right?)"
             } else {
                 reason += " (is pinholed running?)"
             }
@@ -57,19 +58,6 @@ struct ControlClient {
         default: break
         }
         return unreachable(reason)
-    }
-
-    /// What `path` is when it exists and is not a socket; nil otherwise.
-    static func nonSocketKind(_ path: String) -> String? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        switch info.st_mode & S_IFMT {
-        case S_IFSOCK: return nil
-        case S_IFDIR: return "a directory"
-        case S_IFREG: return "a regular file"
-        case S_IFLNK: return "a symbolic link"
-        default: return "a special file"
-        }
     }
 
     private func connectSocket() throws(CtlFailure) -> Int32 {
