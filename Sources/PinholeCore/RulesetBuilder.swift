@@ -10,10 +10,10 @@ public enum RulesetBuilder {
     /// where they leave (postrouting, input), after srcnat (100), which has
     /// by then turned a DNAT'd server's address back into the public one.
     /// New data connections are checked before dstnat too, while they still
-    /// carry the address the 227 or 229 announced.
+    /// carry the address the 227 or 229 announced: in tap_prerouting, after
+    /// the taps (one hooked chain less for every packet to pass).
     static let clientSideTapPriority = -150
     static let serverSideTapPriority = 150
-    static let enforcePriority = -120
 
     /// The set size; fixed so that `add set` on a reload matches the existing set.
     public static let setSize = 1 << 20
@@ -50,6 +50,7 @@ public enum RulesetBuilder {
             out += "add rule \(t) tap_prerouting \(r)\n"
             out += "add rule \(t) tap_output \(r)\n"
         }
+        if !guards.isEmpty { out += "add rule \(t) tap_prerouting \(enforceJump)\n" }
         for r in tapRules(policy, towardServers: false) {
             out += "add rule \(t) tap_postrouting \(r)\n"
             out += "add rule \(t) tap_input \(r)\n"
@@ -62,7 +63,7 @@ public enum RulesetBuilder {
             }
             for r in raceGuardRules() { out += "add rule \(t) pinhole_check \(r)\n" }
             for r in guards {
-                out += "add rule \(t) enforce_prerouting \(r)\n"
+                out += "add rule \(t) \(enforceChain) \(r)\n"
             }
         }
         return out
@@ -72,14 +73,26 @@ public enum RulesetBuilder {
     static let baseChains: [(String, String, Int)] = [
         ("tap_prerouting", "prerouting", clientSideTapPriority), ("tap_output", "output", clientSideTapPriority),
         ("tap_postrouting", "postrouting", serverSideTapPriority), ("tap_input", "input", serverSideTapPriority),
-        ("enforce_prerouting", "prerouting", enforcePriority),
     ]
-    /// Base chains of earlier versions, which checked data connections after
-    /// NAT: deleted when found, so an upgrade does not check twice.
+    /// Base chains of earlier versions, deleted when found, so an upgrade
+    /// does not check twice: the two that checked data connections after
+    /// NAT, and the one that checked them in a hooked chain of its own.
     static let formerChains: [(String, String, Int)] = [
         ("enforce_forward", "forward", -10), ("enforce_input", "input", -10),
+        ("enforce_prerouting", "prerouting", -120),
     ]
-    static let regularChains = [copyChain, "pinhole_check", synGuardChain]
+    static let regularChains = [copyChain, enforceChain, "pinhole_check", synGuardChain]
+
+    /// The guards for new data connections, reached from tap_prerouting.
+    static let enforceChain = "enforce_new"
+    /// Only a connection's first packet goes there: one test for all the
+    /// rest of the traffic instead of one per guard. `ct status ! confirmed`
+    /// keeps a retransmitted SYN, after the one-shot delete, out of the
+    /// check. (It is a bit test; `!= confirmed` would compile to an exact
+    /// compare, which any other status bit, e.g. NAT's, defeats.) A copied
+    /// segment never gets here: the copy chain accepts it, and it is
+    /// established anyway.
+    static let enforceJump = "ct state new ct status ! confirmed jump \(enforceChain)"
     /// Every chain the script creates, or created once (TableOwnership tells
     /// them from others').
     static var ownChains: [String] { (baseChains + formerChains).map(\.0) + regularChains }
@@ -103,7 +116,9 @@ public enum RulesetBuilder {
     /// Established control traffic of one direction, one rule per service
     /// and family, to the copy chain. Only `ct state established`: conntrack
     /// has already checked these segments are in window, so spoofed ones are
-    /// never parsed.
+    /// never parsed. The family and the address come first: every packet
+    /// through the firewall passes these rules, and most leave at the first
+    /// test (a packet of the other family at once).
     static func tapRules(_ policy: Policy, towardServers: Bool) -> [String] {
         var rules: [String] = []
         for svc in policy.services {
@@ -111,18 +126,15 @@ public enum RulesetBuilder {
                 guard let servers = addressSet(svc.servers, family) else { continue }
                 let ip = family == .ipv4 ? "ip" : "ip6"
                 rules.append(towardServers
-                    ? "ct state established \(ip) daddr \(servers) tcp dport \(svc.controlPort) jump \(copyChain)"
-                    : "ct state established \(ip) saddr \(servers) tcp sport \(svc.controlPort) jump \(copyChain)")
+                    ? "\(ip) daddr \(servers) tcp dport \(svc.controlPort) ct state established jump \(copyChain)"
+                    : "\(ip) saddr \(servers) tcp sport \(svc.controlPort) ct state established jump \(copyChain)")
             }
         }
         return rules
     }
 
-    /// New connections into the data ports that must match a pinhole.
-    /// `ct status ! confirmed` limits the check to a connection's first packet,
-    /// so a retransmitted SYN after the one-shot delete still passes. (It is a
-    /// bit test; `!= confirmed` would compile to an exact compare, which any
-    /// other status bit, e.g. NAT's, defeats.)
+    /// New connections into the data ports that must match a pinhole (the
+    /// rules of `enforceChain`, which sees first packets only).
     static func guardRules(_ policy: Policy) -> [String] {
         var rules = controlPortExemptions(policy)
         for svc in policy.services where svc.enforce {
@@ -131,9 +143,8 @@ public enum RulesetBuilder {
             for family in IPFamily.allCases {
                 guard let servers = addressSet(svc.servers, family) else { continue }
                 let ip = family == .ipv4 ? "ip" : "ip6"
-                let first = "ct state new ct status ! confirmed"
                 if svc.passive || !svc.active {
-                    rules.append("\(first) \(ip) daddr \(servers) \(ports) jump pinhole_check")
+                    rules.append("\(ip) daddr \(servers) \(ports) jump pinhole_check")
                 }
                 if svc.active {
                     var clients = ""
@@ -141,7 +152,7 @@ public enum RulesetBuilder {
                         guard let c = addressSet(svc.clients, family) else { continue }
                         clients = " \(ip) daddr \(c)"
                     }
-                    rules.append("\(first) \(ip) saddr \(servers)\(clients) \(ports) jump pinhole_check")
+                    rules.append("\(ip) saddr \(servers)\(clients) \(ports) jump pinhole_check")
                 }
             }
         }
@@ -162,7 +173,7 @@ public enum RulesetBuilder {
             for family in IPFamily.allCases {
                 guard let servers = addressSet(svc.servers, family) else { continue }
                 let ip = family == .ipv4 ? "ip" : "ip6"
-                rules.append("ct state new \(ip) daddr \(servers) tcp dport \(svc.controlPort) return comment \"control port of \(svc.name)\"")
+                rules.append("\(ip) daddr \(servers) tcp dport \(svc.controlPort) return comment \"control port of \(svc.name)\"")
             }
         }
         return rules

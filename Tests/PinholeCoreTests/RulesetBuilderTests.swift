@@ -8,10 +8,10 @@ final class RulesetBuilderTests: XCTestCase {
         XCTAssertTrue(script.contains(
             "add set inet pinhole pinholes4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic,timeout; size 1048576; }"))
         XCTAssertTrue(script.contains("ipv6_addr . ipv6_addr . inet_service"))
-        XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ct state established ip daddr { 203.0.113.10 } "
-            + "tcp dport 21 jump copy\n"))
-        XCTAssertTrue(script.contains("add rule inet pinhole tap_postrouting ct state established ip6 saddr { 2001:db8:2::10 } "
-            + "tcp sport 21 jump copy\n"))
+        XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ip daddr { 203.0.113.10 } "
+            + "tcp dport 21 ct state established jump copy\n"))
+        XCTAssertTrue(script.contains("add rule inet pinhole tap_postrouting ip6 saddr { 2001:db8:2::10 } "
+            + "tcp sport 21 ct state established jump copy\n"))
         // Segments with data or SYN/FIN/RST are copied at once; pure ACKs are not.
         XCTAssertTrue(script.contains("add rule inet pinhole copy tcp flags & (syn | fin | rst) != 0 "
             + "log group 2121 queue-threshold 1 accept\n"))
@@ -20,8 +20,14 @@ final class RulesetBuilderTests: XCTestCase {
                           script.range(of: "jump copy")!.lowerBound, "the chain exists before the jumps")
         XCTAssertTrue(script.contains("add rule inet pinhole pinhole_check ip saddr . ip daddr . tcp dport @pinholes4 "
             + "delete @pinholes4 { ip saddr . ip daddr . tcp dport } accept"))
-        XCTAssertTrue(script.contains("add rule inet pinhole enforce_prerouting ct state new ct status ! confirmed "
-            + "ip daddr { 203.0.113.10 } tcp dport 50000-50100 jump pinhole_check"))
+        // Only first packets reach the guards, through one test after the taps.
+        XCTAssertTrue(script.contains("add rule inet pinhole tap_prerouting ct state new ct status ! confirmed jump enforce_new\n"))
+        XCTAssertTrue(script.contains("add rule inet pinhole enforce_new ip daddr { 203.0.113.10 } tcp dport 50000-50100 jump pinhole_check"))
+        XCTAssertLessThan(script.range(of: "add chain inet pinhole enforce_new\n")!.lowerBound,
+                          script.range(of: "jump enforce_new")!.lowerBound, "the chain exists before the jump")
+        let prerouting = script.split(separator: "\n").filter { $0.hasPrefix("add rule inet pinhole tap_prerouting ") }
+        XCTAssertEqual(prerouting.last.map(String.init), "add rule inet pinhole tap_prerouting ct state new ct status ! confirmed jump enforce_new",
+                       "the guards come after the taps")
         XCTAssertFalse(script.contains("saddr { 203.0.113.10 } tcp dport 50000-50100"), "no active guard when active is off")
         // Unmatched SYNs go to the race guard, then are dropped: fail closed.
         let guardJump = script.range(of: "add rule inet pinhole pinhole_check jump syn_guard\n")
@@ -44,13 +50,12 @@ final class RulesetBuilderTests: XCTestCase {
         let script = RulesetBuilder.script(for: TestPolicy.make())
         let lines = script.split(separator: "\n").map(String.init)
         for (chain, hook, priority) in [("tap_prerouting", "prerouting", -150), ("tap_output", "output", -150),
-                                        ("tap_postrouting", "postrouting", 150), ("tap_input", "input", 150),
-                                        ("enforce_prerouting", "prerouting", -120)] {
+                                        ("tap_postrouting", "postrouting", 150), ("tap_input", "input", 150)] {
             XCTAssertTrue(lines.contains("add chain inet pinhole \(chain) { type filter hook \(hook) priority \(priority); policy accept; }"), chain)
             XCTAssertTrue(priority < -100 || priority > 100, "\(chain): between dstnat (-100) and srcnat (100) it would see NAT'd addresses")
         }
-        let toServers = "ct state established ip daddr { 203.0.113.10 } tcp dport 21 jump copy"
-        let fromServers = "ct state established ip saddr { 203.0.113.10 } tcp sport 21 jump copy"
+        let toServers = "ip daddr { 203.0.113.10 } tcp dport 21 ct state established jump copy"
+        let fromServers = "ip saddr { 203.0.113.10 } tcp sport 21 ct state established jump copy"
         for chain in ["tap_prerouting", "tap_output"] {
             XCTAssertTrue(lines.contains("add rule inet pinhole \(chain) \(toServers)"), chain)
             XCTAssertFalse(lines.contains("add rule inet pinhole \(chain) \(fromServers)"), "\(chain) would copy replies twice")
@@ -59,16 +64,19 @@ final class RulesetBuilderTests: XCTestCase {
             XCTAssertTrue(lines.contains("add rule inet pinhole \(chain) \(fromServers)"), chain)
             XCTAssertFalse(lines.contains("add rule inet pinhole \(chain) \(toServers)"), "\(chain) would copy commands twice")
         }
-        XCTAssertFalse(lines.contains { $0.contains("jump pinhole_check") && !$0.hasPrefix("add rule inet pinhole enforce_prerouting ") })
+        XCTAssertFalse(lines.contains { $0.contains("jump pinhole_check") && !$0.hasPrefix("add rule inet pinhole enforce_new ") })
+        XCTAssertFalse(lines.contains { $0.contains("jump enforce_new") && !$0.hasPrefix("add rule inet pinhole tap_prerouting ") })
     }
 
     /// The chains that checked data connections after NAT (forward and input,
-    /// up to 0.1.0) are emptied and deleted, so an upgraded table does not
-    /// check twice; in that order, in the same transaction.
+    /// up to 0.1.0), and the hooked one that checked them before NAT, are
+    /// emptied and deleted, so an upgraded table does not check twice; in
+    /// that order, in the same transaction.
     func testFormerEnforceChainsAreDeleted() {
         let lines = RulesetBuilder.script(for: TestPolicy.make()).split(separator: "\n").map(String.init)
-        for (chain, hook) in [("enforce_forward", "forward"), ("enforce_input", "input")] {
-            let add = lines.firstIndex(of: "add chain inet pinhole \(chain) { type filter hook \(hook) priority -10; policy accept; }")
+        for (chain, hook, priority) in [("enforce_forward", "forward", -10), ("enforce_input", "input", -10),
+                                        ("enforce_prerouting", "prerouting", -120)] {
+            let add = lines.firstIndex(of: "add chain inet pinhole \(chain) { type filter hook \(hook) priority \(priority); policy accept; }")
             let flush = lines.firstIndex(of: "flush chain inet pinhole \(chain)")
             let delete = lines.firstIndex(of: "delete chain inet pinhole \(chain)")
             guard let add, let flush, let delete else { return XCTFail("\(chain): add, flush and delete expected") }
@@ -116,8 +124,8 @@ final class RulesetBuilderTests: XCTestCase {
         alt.servers = [IPPrefix("203.0.113.10")!]
         p.services.append(alt)
         let rules = RulesetBuilder.script(for: p).split(separator: "\n").map(String.init)
-        let exemption = "add rule inet pinhole enforce_prerouting ct state new ip daddr { 203.0.113.10 } tcp dport 2121 return comment \"control port of alt\""
-        let firstGuard = rules.firstIndex { $0.hasPrefix("add rule inet pinhole enforce_prerouting") && $0.contains("jump pinhole_check") }
+        let exemption = "add rule inet pinhole enforce_new ip daddr { 203.0.113.10 } tcp dport 2121 return comment \"control port of alt\""
+        let firstGuard = rules.firstIndex { $0.hasPrefix("add rule inet pinhole enforce_new") && $0.contains("jump pinhole_check") }
         XCTAssertNotNil(rules.firstIndex(of: exemption))
         XCTAssertLessThan(rules.firstIndex(of: exemption) ?? .max, firstGuard ?? -1)
         // alt has no IPv6 server; lab's own port 21 is outside alt's range and needs nothing.

@@ -24,9 +24,9 @@ lab_log "table inet pinhole back $(($(lab_now_ms) - flushed_at)) ms after the fl
 grep -qF "table missing, restoring" "${PINHOLED_LOG}" ||
     fail "after 'nft flush ruleset': the table is back but the log has no 'table missing, restoring': $(tail -n5 "${PINHOLED_LOG}" | tr '\n' ' ')"
 # Listed into a variable first: grep -q closing the pipe early would fail pipefail.
-chain="$(in_firewall nft list chain inet pinhole enforce_prerouting 2>/dev/null)"
+chain="$(in_firewall nft list chain inet pinhole enforce_new 2>/dev/null)"
 grep -q 'jump pinhole_check' <<<"${chain}" ||
-    fail "restored table: expected the enforce rules (jump pinhole_check) in chain enforce_prerouting, got: $(tr -s '\t\n' '  ' <<<"${chain}")"
+    fail "restored table: expected the enforce rules (jump pinhole_check) in chain enforce_new, got: $(tr -s '\t\n' '  ' <<<"${chain}")"
 chain="$(in_firewall nft list chain inet pinhole syn_guard 2>/dev/null)"
 grep -q 'queue num' <<<"${chain}" ||
     fail "restored table: expected the race guard's queue rule in chain syn_guard, got: $(tr -s '\t\n' '  ' <<<"${chain}")"
