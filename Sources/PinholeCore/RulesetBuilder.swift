@@ -10,8 +10,8 @@ public enum RulesetBuilder {
     /// where they leave (postrouting, input), after srcnat (100), which has
     /// by then turned a DNAT'd server's address back into the public one.
     /// New data connections are checked before dstnat too, while they still
-    /// carry the address the 227 or 229 announced: in tap_prerouting, after
-    /// the taps (one hooked chain less for every packet to pass).
+    /// carry the address the 227 or 229 announced: in tap_prerouting and
+    /// tap_output, after the taps (one hooked chain less for every packet).
     static let clientSideTapPriority = -150
     static let serverSideTapPriority = 150
 
@@ -50,7 +50,13 @@ public enum RulesetBuilder {
             out += "add rule \(t) tap_prerouting \(r)\n"
             out += "add rule \(t) tap_output \(r)\n"
         }
-        if !guards.isEmpty { out += "add rule \(t) tap_prerouting \(enforceJump)\n" }
+        if !guards.isEmpty {
+            // What enters (forwarded, or to this host) and what this host
+            // sends: on the FTP server's own host its active data connections
+            // leave through output.
+            out += "add rule \(t) tap_prerouting \(enforceJump)\n"
+            out += "add rule \(t) tap_output \(enforceJump)\n"
+        }
         for r in tapRules(policy, towardServers: false) {
             out += "add rule \(t) tap_postrouting \(r)\n"
             out += "add rule \(t) tap_input \(r)\n"
@@ -83,7 +89,7 @@ public enum RulesetBuilder {
     ]
     static let regularChains = [copyChain, enforceChain, "pinhole_check", synGuardChain]
 
-    /// The guards for new data connections, reached from tap_prerouting.
+    /// The guards for new data connections, reached from tap_prerouting and tap_output.
     static let enforceChain = "enforce_new"
     /// Only a connection's first packet goes there: one test for all the
     /// rest of the traffic instead of one per guard. `ct status ! confirmed`

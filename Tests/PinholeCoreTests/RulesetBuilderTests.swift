@@ -65,7 +65,10 @@ final class RulesetBuilderTests: XCTestCase {
             XCTAssertFalse(lines.contains("add rule inet pinhole \(chain) \(toServers)"), "\(chain) would copy commands twice")
         }
         XCTAssertFalse(lines.contains { $0.contains("jump pinhole_check") && !$0.hasPrefix("add rule inet pinhole enforce_new ") })
-        XCTAssertFalse(lines.contains { $0.contains("jump enforce_new") && !$0.hasPrefix("add rule inet pinhole tap_prerouting ") })
+        // New connections are checked where they enter and where this host sends them (a server host's active data connections).
+        let guardJumps = lines.filter { $0.contains("jump enforce_new") }
+        XCTAssertEqual(guardJumps, ["add rule inet pinhole tap_prerouting ct state new ct status ! confirmed jump enforce_new",
+                                    "add rule inet pinhole tap_output ct state new ct status ! confirmed jump enforce_new"])
     }
 
     /// The chains that checked data connections after NAT (forward and input,
