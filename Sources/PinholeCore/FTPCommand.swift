@@ -10,7 +10,10 @@ public enum FTPCommand: Sendable, Equatable {
     case port(IPAddress, UInt16)
     /// "EPRT |1|198.51.100.2|6275|" or "EPRT |2|2001:db8::2|5282|"
     case eprt(IPAddress, UInt16)
-    /// Any other command (USER, RETR, LIST, QUIT, ..., or junk): never opens anything.
+    /// RETR, STOR, STOU, APPE, LIST, NLST or MLSD: a command that uses the
+    /// data connection the last PORT/EPRT or PASV/EPSV set up.
+    case transfer
+    /// Any other command (USER, CWD, QUIT, ..., or junk): never opens anything.
     case other
     /// A PORT/EPRT/PASV/EPSV line that is not strictly valid (.malformed), or any line
     /// with a NUL byte (.nulByte).
@@ -45,8 +48,11 @@ public enum FTPCommand: Sendable, Equatable {
             guard let argument, let (address, port) = parseEPRT(argument) else { return .malformed(.malformed) }
             return .eprt(address, port)
         }
+        if transferVerbs.contains(where: { FTPNumbers.equalsIgnoringCase(verb, $0) }) { return .transfer }
         return .other
     }
+
+    static let transferVerbs = ["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"]
 
     /// RFC 2428: <d><af><d><address><d><port><d>, af 1 (IPv4) or 2 (IPv6), the address
     /// strictly of that family.

@@ -73,21 +73,29 @@ extension Inspector {
         }
         switch FTPCommand.parse(line) {
         case .pasv:
+            sessions[key]?.armedActive = nil
             sessions[key]?.enqueue(.pasv)
             (lastPassiveRequest, lastPassiveRequestAnswered, lastPassiveRequestSession) = (now, false, key)
         case .epsv:
+            sessions[key]?.armedActive = nil
             sessions[key]?.enqueue(.epsv)
             (lastPassiveRequest, lastPassiveRequestAnswered, lastPassiveRequestSession) = (now, false, key)
         case .epsvAll, .other: sessions[key]?.enqueue(.other)
+        case .transfer:
+            let armed = sessions[key]?.armedActive
+            sessions[key]?.enqueue(.transfer(armed))
+            sessions[key]?.armedActive = nil
         case .malformed(let reason):
             refuse(key, reason, "client line is not a well-formed command", events: &events)
             sessions[key]?.enqueue(.other)
         case .port(let addr, let port):
             let opened = activeRequest(addr, port, eprt: false, session: key, service: service, now: now, events: &events)
             sessions[key]?.enqueue(.port(opened))
+            sessions[key]?.armedActive = opened
         case .eprt(let addr, let port):
             let opened = activeRequest(addr, port, eprt: true, session: key, service: service, now: now, events: &events)
             sessions[key]?.enqueue(.port(opened))
+            sessions[key]?.armedActive = opened
         }
     }
 
@@ -125,11 +133,18 @@ extension Inspector {
         case .continuation, .refusedText:
             return  // not final: returned above
         case .otherFinal(let code):
-            // Only while the pinhole is still this session's: another session
-            // (the same client behind NAT) may have taken the tuple over since.
-            if case .port(let opened)? = sessions[key]?.dequeue(), let opened, code >= 400,
-               pinholes[opened]?.session == key {
-                closePinhole(opened, reason: .rejectedByServer, events: &events)
+            // A refused PORT/EPRT, or a refused transfer command that was to
+            // use its pinhole: the server will not connect (vsftpd connects
+            // only once a RETR succeeds), and the session's limit must not
+            // fill up with pinholes nobody will use. Only while the pinhole is
+            // still this session's: another session (the same client behind
+            // NAT) may have taken the tuple over since.
+            switch sessions[key]?.dequeue() {
+            case .port(let opened?)?, .transfer(let opened?)?:
+                if code >= 400, pinholes[opened]?.session == key {
+                    closePinhole(opened, reason: .rejectedByServer, events: &events)
+                }
+            default: break
             }
         case .malformed(let reason):
             _ = sessions[key]?.dequeue()

@@ -33,7 +33,8 @@ public enum PinholeCloseReason: String, Sendable, Equatable, CaseIterable {
     case sessionClosed = "session_closed"
     /// Another session negotiated the same tuple; the newest owns it.
     case replaced
-    /// The server refused the PORT/EPRT it was opened for.
+    /// The server refused the PORT/EPRT it was opened for, or the transfer
+    /// command that was to use it (it will not connect).
     case rejectedByServer = "rejected_by_server"
     case policy
     case flushed

@@ -6,6 +6,8 @@ struct Session: Sendable {
         case pasv, epsv
         /// PORT/EPRT, with the pinhole opened for it (nil if refused).
         case port(PinholeKey?)
+        /// A transfer command, with the active pinhole it was to use (nil: none).
+        case transfer(PinholeKey?)
         case other
     }
 
@@ -15,6 +17,9 @@ struct Session: Sendable {
     var server: StreamReader
     var replies = FTPReplyReader()
     var outstanding: [Request] = []
+    /// The pinhole the last PORT/EPRT opened, until a transfer command takes
+    /// it: if the server refuses that command (4xx/5xx), it never connects.
+    var armedActive: PinholeKey?
     /// Pinholes this session holds, oldest first.
     var pinholes: [PinholeKey] = []
     var refusalsSeen: Set<Refusal> = []
@@ -49,6 +54,7 @@ struct Session: Sendable {
         server = StreamReader(synchronized: true)
         replies = FTPReplyReader()
         outstanding = []
+        armedActive = nil
     }
 
     /// Outstanding requests are bounded: a client pipelining thousands of

@@ -32,10 +32,19 @@ final class FTPCommandTests: XCTestCase {
 
     func testOtherCommands() {
         check([
-            ("USER anonymous", .other), ("PASS x", .other), ("RETR file", .other), ("LIST", .other),
+            ("USER anonymous", .other), ("PASS x", .other), ("CWD /pub", .other), ("SIZE file", .other),
             ("QUIT", .other), ("TYPE I", .other), ("", .other), ("PASVX", .other), ("PORTAL 1,2,3,4,5,6", .other),
-            (" PASV", .other), ("\tPORT 1,2,3,4,5,6", .other), ("EPR", .other), ("STOR PORT 1,2,3,4,5,6", .other),
+            (" PASV", .other), ("\tPORT 1,2,3,4,5,6", .other), ("EPR", .other), ("RETRX file", .other), (" RETR x", .other),
             ("\u{ff}\u{fe}garbage", .other),
+        ])
+    }
+
+    /// The commands that use the data connection a PORT/EPRT set up.
+    func testTransferCommands() {
+        check([
+            ("RETR file", .transfer), ("retr file", .transfer), ("LIST", .transfer), ("LIST -la /pub", .transfer),
+            ("NLST", .transfer), ("MLSD", .transfer), ("STOR up.bin", .transfer), ("STOU", .transfer),
+            ("APPE log", .transfer), ("STOR PORT 1,2,3,4,5,6", .transfer),
         ])
     }
 

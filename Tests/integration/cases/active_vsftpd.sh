@@ -3,6 +3,8 @@
 # enforce: true): curl, lftp and ftplib, IPv4 and IPv6, 1 MiB with matching sha256;
 # a pending PORT/EPRT shows as an active pinhole server -> client; without pinholed
 # its saved table blocks the server's connections back to the client.
+# Refused RETRs close the pinholes of their PORTs, so a later transfer in the
+# same session still gets one.
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
@@ -23,4 +25,30 @@ used="$(status_field pinholes_used)"
 # 2 pending NLSTs, 7 downloads, 2 listings: one pinhole each.
 [[ "${used}" -ge 11 ]] ||
     fail "vsftpd active via pinholed: 11 data connections were made, pinholes_used is ${used}"
+# Refused RETRs after PORT: vsftpd connects back only for a RETR that
+# succeeds, so each refused one's pinhole closes (rejected_by_server)
+# instead of filling the session's limit of 4; the 6th transfer works.
+got="$(in_client timeout 60 "${LAB_PYTHON}" -c '
+import ftplib, sys
+ftp = ftplib.FTP(timeout=5)
+ftp.connect(sys.argv[1], 21)
+ftp.login()
+ftp.set_pasv(False)
+for n in range(5):
+    try:
+        ftp.retrbinary("RETR missing%d" % n, lambda b: None)
+        print("missing%d: transferred?" % n)
+    except ftplib.error_perm as e:
+        print("missing%d: %s" % (n, str(e)[:3]))
+data = []
+ftp.retrbinary("RETR small.txt", data.append)
+print("small.txt: %d bytes" % len(b"".join(data)))
+ftp.quit()
+' "${SERVER4}" 2>&1)" || fail "vsftpd active: five refused RETRs, then RETR small.txt in the same session failed: $(tr '\n' ' ' <<<"${got}")"
+[[ "$(grep -c ': 550$' <<<"${got}")" == 5 && "${got}" == *"small.txt: "*" bytes"* ]] ||
+    fail "vsftpd active: expected five 550s and then small.txt, got: $(tr '\n' ' ' <<<"${got}")"
+rejected="$(grep -c 'pinhole closed .*mode=active .*reason=rejected_by_server' "${PINHOLED_LOG}" || true)"
+[[ "${rejected}" -ge 5 ]] ||
+    fail "vsftpd active: five refused RETRs should close their pinholes (reason=rejected_by_server), the log has ${rejected}"
+lab_log "vsftpd active: five refused RETRs closed their pinholes; the next RETR worked"
 active_blocked_without_pinholed "vsftpd active"
