@@ -22,12 +22,14 @@ extension Inspector {
                 } else {
                     p.service = svc.name
                     let latest = p.created.adding(milliseconds: svc.pinholeTimeoutMs)
-                    if latest < p.expires {
-                        p.expires = latest
+                    let shortened = latest < p.expires
+                    if shortened { p.expires = latest }
+                    pinholes[pk] = p
+                    if shortened {
                         changedPinholes.insert(pk)  // the element's timeout shrinks too
                         noteExpiry(latest)
+                        events.append(.pinholeShortened(p))
                     }
-                    pinholes[pk] = p
                 }
             }
         }

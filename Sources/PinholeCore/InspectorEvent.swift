@@ -6,6 +6,8 @@ public enum InspectorEvent: Sendable, Equatable {
     case pinholeOpened(Pinhole)
     /// The same session announced the same tuple again: a new deadline.
     case pinholeRefreshed(Pinhole)
+    /// A reload's shorter `pinhole_timeout` brought its deadline closer.
+    case pinholeShortened(Pinhole)
     case pinholeClosed(Pinhole, reason: PinholeCloseReason)
     /// `first` is true the first time this reason is seen in this session, so
     /// the daemon can log once per session while counting every occurrence.

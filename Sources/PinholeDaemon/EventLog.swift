@@ -34,6 +34,8 @@ final class EventLog {
             logger.info("pinhole opened \(fields(p, reason: nil))")
         case .pinholeRefreshed(let p):
             logger.info("pinhole refreshed \(fields(p, reason: nil))")
+        case .pinholeShortened(let p):
+            logger.info("pinhole shortened \(fields(p, reason: "policy"))")
         case .pinholeClosed(let p, let reason):
             logger.info("pinhole closed \(fields(p, reason: reason.rawValue))")
         case .refused(let s, let svc, let reason, let detail, let first):

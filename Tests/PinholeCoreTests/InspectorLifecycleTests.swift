@@ -38,8 +38,10 @@ final class InspectorLifecycleTests: XCTestCase {
         XCTAssertEqual(i.pinholes[opened.key]?.expires, opened.expires, "a longer timeout extends no open pinhole")
         XCTAssertEqual(i.takeChangedPinholes(), [])
 
-        XCTAssertEqual(i.reload(policy: TestPolicy.make(timeoutMs: 20_000)).closeReasons, [])
+        let shortened = i.reload(policy: TestPolicy.make(timeoutMs: 20_000))
+        XCTAssertEqual(shortened.closeReasons, [])
         XCTAssertEqual(i.pinholes[opened.key]?.expires, opened.created.adding(milliseconds: 20_000))
+        XCTAssertEqual(shortened, [.pinholeShortened(i.pinholes[opened.key]!)], "one event, one log line")
         XCTAssertEqual(i.takeChangedPinholes(), [opened.key], "the element is written again with the shorter timeout")
         XCTAssertEqual(i.expire(now: c.now.adding(milliseconds: 19_999)).closeReasons, [])
         XCTAssertEqual(i.expire(now: c.now.adding(milliseconds: 20_000)).closeReasons, [.expired])

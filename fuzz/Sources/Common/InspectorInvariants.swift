@@ -90,6 +90,9 @@ struct EventMirror {
             case .pinholeRefreshed(let p):
                 require(pinholes[p.key] != nil, "pinholeRefreshed for unknown pinhole \(p.key)")
                 pinholes[p.key] = p
+            case .pinholeShortened(let p):
+                require(pinholes[p.key].map { p.expires < $0.expires } == true, "pinholeShortened for \(p.key) not shorter")
+                pinholes[p.key] = p
             case .pinholeClosed(let p, _):
                 require(pinholes.removeValue(forKey: p.key) == p, "pinholeClosed for \(p.key) not as opened")
             case .refused:
