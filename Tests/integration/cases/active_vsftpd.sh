@@ -11,9 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 # shellcheck source=../lib/active.sh
 source "${LAB_LIB_DIR}/active.sh"
 
-lab_up
-client_port_range "${DATA_PORT_MIN}" "${DATA_PORT_MAX}"
-start_vsftpd
+active_lab_up
 write_active_policy "${LAB_DIR}/policy.yaml" 30s
 start_pinholed "${LAB_DIR}/policy.yaml"
 active_pending v4

@@ -12,9 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 # shellcheck source=../lib/active.sh
 source "${LAB_LIB_DIR}/active.sh"
 
-lab_up
-client_port_range "${DATA_PORT_MIN}" "${DATA_PORT_MAX}"
-start_vsftpd
+active_lab_up
 # From here on "the firewall" is the server's namespace: pinholed, its table
 # and pinholectl run there (the teardown deletes namespaces by its own list).
 NS_F="${NS_S}"
