@@ -26,23 +26,7 @@ used="$(status_field pinholes_used)"
 # Refused RETRs after PORT: vsftpd connects back only for a RETR that
 # succeeds, so each refused one's pinhole closes (rejected_by_server)
 # instead of filling the session's limit of 4; the 6th transfer works.
-got="$(in_client timeout 60 "${LAB_PYTHON}" -c '
-import ftplib, sys
-ftp = ftplib.FTP(timeout=5)
-ftp.connect(sys.argv[1], 21)
-ftp.login()
-ftp.set_pasv(False)
-for n in range(5):
-    try:
-        ftp.retrbinary("RETR missing%d" % n, lambda b: None)
-        print("missing%d: transferred?" % n)
-    except ftplib.error_perm as e:
-        print("missing%d: %s" % (n, str(e)[:3]))
-data = []
-ftp.retrbinary("RETR small.txt", data.append)
-print("small.txt: %d bytes" % len(b"".join(data)))
-ftp.quit()
-' "${SERVER4}" 2>&1)" || fail "vsftpd active: five refused RETRs, then RETR small.txt in the same session failed: $(tr '\n' ' ' <<<"${got}")"
+got="$(in_client timeout 60 "${LAB_PYTHON}" "${LAB_LIB_DIR}/ftpclient.py" get-after-refused "${SERVER4}" 5 small.txt 2>&1)" || fail "vsftpd active: five refused RETRs, then RETR small.txt in the same session failed: $(tr '\n' ' ' <<<"${got}")"
 [[ "$(grep -c ': 550$' <<<"${got}")" == 5 && "${got}" == *"small.txt: "*" bytes"* ]] ||
     fail "vsftpd active: expected five 550s and then small.txt, got: $(tr '\n' ' ' <<<"${got}")"
 rejected="$(grep -c 'pinhole closed .*mode=active .*reason=rejected_by_server' "${PINHOLED_LOG}" || true)"

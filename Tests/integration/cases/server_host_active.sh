@@ -21,18 +21,7 @@ start_pinholed "${LAB_DIR}/policy.yaml"
 
 # A listener on the client, in data_ports, that nobody announced.
 probe_port=$((DATA_PORT_MIN + 7))
-lab_spawn "${LAB_DIR}/client-listener.log" "${NS_C}" timeout 60 "${LAB_PYTHON}" -c '
-import socket, sys
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", int(sys.argv[1])))
-s.listen(8)
-while True:
-    c, a = s.accept()
-    print("accepted", a[0], flush=True)
-    c.close()
-' "${probe_port}"
+lab_spawn "${LAB_DIR}/client-listener.log" "${NS_C}" "${LAB_PYTHON}" "${LAB_LIB_DIR}/ftpclient.py" listen "${probe_port}" 60
 wait_until 30 bash -c "ip netns exec '${NS_C}' ss -Hltn 'sport = :${probe_port}' | grep -q ." ||
     fail "server host: the client's listener on port ${probe_port} did not come up"
 for client in "${CLIENT4}" "${CLIENT6}"; do

@@ -5,6 +5,11 @@
   ftpclient.py get-active HOST REMOTE LOCAL   download in active mode (PORT on IPv4, EPRT on IPv6)
   ftpclient.py list HOST               print a LIST of the root directory
   ftpclient.py probe HOST PORT         raw TCP connect: prints connected|refused|timeout
+  ftpclient.py get-after-refused HOST N REMOTE   in one active session, N RETRs of
+                                       missing files (prints each reply code), then
+                                       RETR REMOTE (prints `REMOTE: B bytes`)
+  ftpclient.py listen PORT SECONDS     accept on [::]:PORT (v4 and v6) for SECONDS,
+                                       printing `accepted ADDR` for each connection
   ftpclient.py drive HOST              step by step, driven by commands on stdin:
 
 drive mode logs in anonymously, prints `ready CLIENT_ADDR CLIENT_PORT`, then reads one
@@ -49,6 +54,37 @@ def command_get(host, remote, local, passive=True):
     with open(local, "wb") as out:
         ftp.retrbinary("RETR " + remote, out.write)
     ftp.quit()
+
+
+def command_get_after_refused(host, count, remote):
+    ftp = login(host)
+    ftp.set_pasv(False)
+    for n in range(count):
+        try:
+            ftp.retrbinary("RETR missing%d" % n, lambda _: None)
+            print("missing%d: transferred?" % n)
+        except ftplib.error_perm as error:
+            print("missing%d: %s" % (n, str(error)[:3]))
+    data = []
+    ftp.retrbinary("RETR " + remote, data.append)
+    print("%s: %d bytes" % (remote, len(b"".join(data))))
+    ftp.quit()
+
+
+def command_listen(port, seconds):
+    listener = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    listener.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("::", port))
+    listener.listen(8)
+    listener.settimeout(seconds)
+    try:
+        while True:
+            conn, addr = listener.accept()
+            print("accepted", addr[0], flush=True)
+            conn.close()
+    except (socket.timeout, TimeoutError):
+        pass
 
 
 def command_list(host):
@@ -192,11 +228,16 @@ def command_drive(host):
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
+    if argv[1] == "listen" and len(argv) == 4:
+        command_listen(int(argv[2]), float(argv[3]))
+        return
     verb, host = argv[1], host_of(argv[2])
     if verb == "get" and len(argv) == 5:
         command_get(host, argv[3], argv[4])
     elif verb == "get-active" and len(argv) == 5:
         command_get(host, argv[3], argv[4], passive=False)
+    elif verb == "get-after-refused" and len(argv) == 5:
+        command_get_after_refused(host, int(argv[3]), argv[4])
     elif verb == "list":
         command_list(host)
     elif verb == "probe" and len(argv) == 4:
