@@ -7,8 +7,6 @@ import PinholeCore
 /// line, read the JSON line back. Every step is bounded by `timeoutMs`.
 struct ControlClient {
     static let defaultSocket = "/run/nft-pinhole/control.sock"
-    /// sockaddr_un's sun_path, less its terminating NUL.
-    static let maxPathBytes = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
     /// Large enough for a full list at the pinhole limit.
     static let maxResponseBytes = 256 << 20
 
@@ -64,8 +62,8 @@ struct ControlClient {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
-        guard !bytes.isEmpty, bytes.count <= ControlClient.maxPathBytes else {
-            throw unreachable("a socket path must be 1-\(ControlClient.maxPathBytes) bytes")
+        guard !bytes.isEmpty, bytes.count <= PolicyDefaults.maxSocketPathBytes else {
+            throw unreachable("a socket path must be 1-\(PolicyDefaults.maxSocketPathBytes) bytes")
         }
         withUnsafeMutableBytes(of: &address.sun_path) { raw in
             for (i, b) in bytes.enumerated() { raw[i] = b }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Glibc
+import PinholeConfig
 import PinholeCore
 
 /// pinholectl: the command-line client of pinholed, and a policy checker.
@@ -47,8 +48,8 @@ struct ConnectionOptions: ParsableArguments {
     /// A path too long for a unix socket address, or none, is bad usage (2),
     /// not a daemon that cannot be reached (3).
     func validate() throws {
-        guard !socket.isEmpty, socket.utf8.count <= ControlClient.maxPathBytes else {
-            throw ValidationError("--socket: a socket path must be 1-\(ControlClient.maxPathBytes) bytes")
+        guard !socket.isEmpty, socket.utf8.count <= PolicyDefaults.maxSocketPathBytes else {
+            throw ValidationError("--socket: a socket path must be 1-\(PolicyDefaults.maxSocketPathBytes) bytes")
         }
     }
 }
