@@ -36,7 +36,8 @@ extension ControlServer {
                     let code = errno
                     // Without CAP_CHOWN (the unit keeps only CAP_NET_ADMIN) only a member may give the group.
                     let hint = code == EPERM ? " (pinholed is not in group \(gid): under systemd, add SupplementaryGroups= with that group in a drop-in, systemctl edit nft-pinhole)" : ""
-                    throw ControlServerError("chown \(path) to group \(gid): \(String(cString: strerror(code)))\(hint)")
+                    throw ControlServerError("chown \(path) to group \(gid): \(String(cString: strerror(code)))\(hint)",
+                                             restartCannotFix: code == EPERM)
                 }
                 guard chmod(path, 0o660) == 0 else { throw ControlServerError.os("chmod \(path)") }
             }

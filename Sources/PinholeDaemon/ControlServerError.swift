@@ -3,14 +3,21 @@ import Glibc
 /// Why the control socket could not be set up; the text names the path and the OS reason.
 public struct ControlServerError: Error, CustomStringConvertible {
     public var description: String
+    /// The host's set-up forbids this socket (a read-only path, a group
+    /// pinholed may not give it): starting again fails the same way.
+    public var restartCannotFix: Bool
 
-    init(_ text: String) { description = text }
+    init(_ text: String, restartCannotFix: Bool = false) {
+        description = text
+        self.restartCannotFix = restartCannotFix
+    }
 
     /// `what: strerror(errno)`, read at once, with advice where the reason
     /// has a usual cause.
     static func os(_ what: String) -> ControlServerError {
         let code = errno
-        return ControlServerError("\(what): \(String(cString: strerror(code)))\(hint(for: code))")
+        return ControlServerError("\(what): \(String(cString: strerror(code)))\(hint(for: code))",
+                                  restartCannotFix: code == EROFS)
     }
 
     /// The packaged unit has ProtectSystem=strict: outside its

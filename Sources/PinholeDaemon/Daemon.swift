@@ -112,7 +112,8 @@ public final class Daemon {
         do {
             control = try ControlServer(path: options.socketPath ?? policy.socket, group: policy.socketGroup)
         } catch {
-            throw .described("control socket \(options.socketPath ?? policy.socket): \(error)")
+            throw .controlSocket("control socket \(options.socketPath ?? policy.socket): \(error)",
+                                 restartCannotFix: (error as? ControlServerError)?.restartCannotFix ?? false)
         }
     }
 

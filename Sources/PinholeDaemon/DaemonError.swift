@@ -6,16 +6,26 @@ public enum DaemonError: Error, CustomStringConvertible {
     case system(String, Int32)
     case netfilter(NetfilterError)
     case attachSet(String)
-    /// A failure whose text already carries the OS reason (the control socket's).
-    case described(String)
+    /// The control socket's failure, whose text already carries the OS reason.
+    case controlSocket(String, restartCannotFix: Bool)
     /// The policy's `table:` names a table holding what pinholed did not create.
     case tableNotOurs(String)
+
+    /// Starting again would fail the same way, so pinholed exits 2, which the
+    /// unit does not restart (RestartPreventExitStatus=) instead of every 5 s for ever.
+    public var restartCannotFix: Bool {
+        switch self {
+        case .tableNotOurs: return true
+        case .controlSocket(_, let permanent): return permanent
+        case .system, .netfilter, .attachSet: return false
+        }
+    }
 
     public var description: String {
         switch self {
         case .system(let call, let code): return "\(call): \(String(cString: strerror(code)))"
         case .netfilter(let e): return e.description
-        case .attachSet(let text), .described(let text), .tableNotOurs(let text): return text
+        case .attachSet(let text), .controlSocket(let text, _), .tableNotOurs(let text): return text
         }
     }
 }

@@ -85,9 +85,7 @@ struct PinholedCommand: ParsableCommand {
             daemon = try Daemon(options: options, policy: loaded)
         } catch {
             errorLine("pinholed: error: \(error)")
-            // Another table than pinholed's own is a policy problem: restarting does not fix it.
-            if case .tableNotOurs = error { throw ExitCode(2) }
-            throw ExitCode(1)
+            throw ExitCode(error.restartCannotFix ? 2 : 1)
         }
         let code = daemon.run()
         if code != 0 { throw ExitCode(code) }

@@ -49,6 +49,19 @@ final class ControlServerTests: XCTestCase {
         XCTAssertEqual(info.st_gid, 0)
     }
 
+    /// Exit 2 (no restart by the unit) only where starting again must fail the same way.
+    func testOnlySandboxRefusalsAndForeignTablesAreBeyondARestart() {
+        errno = EROFS
+        XCTAssertTrue(ControlServerError.os("bind /etc/x.sock").restartCannotFix)
+        errno = EADDRINUSE
+        XCTAssertFalse(ControlServerError.os("bind /run/x.sock").restartCannotFix)
+        XCTAssertTrue(DaemonError.controlSocket("chown", restartCannotFix: true).restartCannotFix)
+        XCTAssertFalse(DaemonError.controlSocket("listen", restartCannotFix: false).restartCannotFix)
+        XCTAssertTrue(DaemonError.tableNotOurs("t").restartCannotFix)
+        XCTAssertFalse(DaemonError.system("socket", EMFILE).restartCannotFix)
+        XCTAssertFalse(DaemonError.attachSet("set gone").restartCannotFix)
+    }
+
     func testUnknownGroupIsAnError() {
         let dir = TempDirectory()
         XCTAssertThrowsError(try ControlServer(path: dir.path + "/c.sock", group: "no-such-group-pinhole")) { error in

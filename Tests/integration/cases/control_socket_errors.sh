@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Two ways the packaged unit's sandbox can break the control socket, each
-# with an OS error that alone does not say why; pinholed exits 1 with advice
+# with an OS error that alone does not say why; pinholed exits 2 with advice
+# (starting again fails the same way, and the unit does not restart on 2)
 # and leaves no table behind:
 # - ProtectSystem=strict makes every path but /run/nft-pinhole read-only: a
 #   `socket:` elsewhere fails with EROFS (advice: ReadWritePaths=). Simulated
@@ -21,24 +22,24 @@ rc=0
 # shellcheck disable=SC2016  # $1-$3 are the inner sh's arguments
 out="$(in_firewall unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && exec timeout 20 "$2" --policy "$3"' \
     sh "${read_only}" "${PINHOLED}" "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
-[[ "${rc}" -eq 1 ]] || fail "socket on a read-only file system: expected exit code 1, got ${rc}; output: ${out}"
+[[ "${rc}" -eq 2 ]] || fail "socket on a read-only file system: expected exit code 2, got ${rc}; output: ${out}"
 [[ "${out}" == *"Read-only file system"*"ReadWritePaths="* ]] ||
     fail "socket on a read-only file system: expected the error to say why and suggest ReadWritePaths=, got: ${out}"
 in_firewall nft list table inet pinhole >/dev/null 2>&1 &&
     fail "socket on a read-only file system: pinholed exited but left its table"
-lab_log "socket on a read-only file system: exit 1, $(grep -o 'bind [^ ]*: Read-only file system' <<<"${out}" | head -n1 || echo "${out}")"
+lab_log "socket on a read-only file system: exit 2, $(grep -o 'bind [^ ]*: Read-only file system' <<<"${out}" | head -n1 || echo "${out}")"
 
 sed -i "s|^socket: .*|socket: ${LAB_DIR}/control.sock\nsocket_group: daemon|" "${LAB_DIR}/policy.yaml"
 rc=0
 out="$(in_firewall setpriv --inh-caps=-chown --bounding-set=-chown --clear-groups \
     timeout 20 "${PINHOLED}" --policy "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
-[[ "${rc}" -eq 1 ]] || fail "socket_group without CAP_CHOWN or membership: expected exit code 1, got ${rc}; output: ${out}"
+[[ "${rc}" -eq 2 ]] || fail "socket_group without CAP_CHOWN or membership: expected exit code 2, got ${rc}; output: ${out}"
 [[ "${out}" == *"chown ${LAB_DIR}/control.sock to group"*"Operation not permitted"*"SupplementaryGroups="* ]] ||
     fail "socket_group without CAP_CHOWN or membership: expected the chown error with SupplementaryGroups= advice, got: ${out}"
 [[ ! -e "${LAB_DIR}/control.sock" ]] || fail "socket_group without CAP_CHOWN or membership: pinholed left its socket behind"
 in_firewall nft list table inet pinhole >/dev/null 2>&1 &&
     fail "socket_group without CAP_CHOWN or membership: pinholed exited but left its table"
-lab_log "socket_group without CAP_CHOWN or membership: exit 1, with the SupplementaryGroups= advice"
+lab_log "socket_group without CAP_CHOWN or membership: exit 2, with the SupplementaryGroups= advice"
 
 # A socket_group that names no group of this host is a policy error: exit 2,
 # which the unit does not restart (RestartPreventExitStatus), with the key's
