@@ -34,6 +34,14 @@ public struct ConntrackEvent: Sendable, Hashable {
 public enum TCPConntrackState: UInt8, Sendable, Hashable {
     case none = 0, synSent, synRecv, established, finWait, closeWait, lastAck, timeWait, close, synSent2
 
+    /// The three-way handshake is not complete: no byte can have been exchanged.
+    public var isHandshake: Bool {
+        switch self {
+        case .none, .synSent, .synRecv, .synSent2: return true
+        default: return false
+        }
+    }
+
     /// True once either side has sent FIN or RST: the session is over for us.
     public var isClosing: Bool {
         switch self {

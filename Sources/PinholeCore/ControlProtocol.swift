@@ -108,6 +108,10 @@ public struct StatusInfo: Codable, Sendable, Equatable {
     /// finds none is a wakeup the copies did not need.
     public var copy_looks: UInt64?
     public var copy_looks_found: UInt64?
+    /// Sessions given up at `limits.sessions` for a new connection because
+    /// they had exchanged no byte (half-open: a SYN flood's). Optional: older
+    /// daemons lack it.
+    public var sessions_evicted: UInt64?
 
     public init(version: String, uptime_seconds: Double, policy_file: String, policy_sha256: String,
                 sessions: Int, pinholes_open: Int, pinholes_opened: UInt64, pinholes_used: UInt64,
@@ -115,7 +119,7 @@ public struct StatusInfo: Codable, Sendable, Equatable {
                 refused: [String: UInt64], resyncs: UInt64, syns_held: UInt64, syns_accepted: UInt64,
                 syns_dropped: UInt64, syns_dropped_unqueued: UInt64? = nil, syns_dropped_source_limit: UInt64? = nil,
                 pinholes_refreshed: UInt64? = nil, pinholes_closed: [String: UInt64]? = nil,
-                copy_looks: UInt64? = nil, copy_looks_found: UInt64? = nil) {
+                copy_looks: UInt64? = nil, copy_looks_found: UInt64? = nil, sessions_evicted: UInt64? = nil) {
         self.version = version
         self.uptime_seconds = uptime_seconds
         self.policy_file = policy_file
@@ -138,5 +142,6 @@ public struct StatusInfo: Codable, Sendable, Equatable {
         self.pinholes_closed = pinholes_closed
         self.copy_looks = copy_looks
         self.copy_looks_found = copy_looks_found
+        self.sessions_evicted = sessions_evicted
     }
 }

@@ -7,6 +7,8 @@ public struct Counters: Sendable, Equatable {
     public var pinholesRefreshed: UInt64 = 0
     public private(set) var pinholesClosed: [PinholeCloseReason: UInt64] = [:]
     public var refused: [Refusal: UInt64] = [:]
+    /// Quiet sessions given up at the session limit for a new connection.
+    public var sessionsEvicted: UInt64 = 0
 
     public init() {}
 

@@ -20,13 +20,15 @@ extension Inspector {
                 if e.tcpState?.isClosing != true {
                     // Copies of this tuple were read before its NEW: where the new
                     // connection's streams start is not known yet (its SYN/ACK says).
-                    _ = openSession(key, service: svc, midstream: replaced, events: &events)
+                    _ = openSession(key, service: svc, midstream: replaced, quiet: true, events: &events)
                 }
             case .existing:
                 if e.tcpState?.isClosing == true || recentlyClosed.contains(key) {
                     closeSession(key, reason: .conntrackClosed, events: &events)
                 } else {
-                    _ = openSession(key, service: svc, midstream: true, events: &events)
+                    // A handshake still under way (a dump's SYN_SENT/SYN_RECV) is as quiet as a NEW.
+                    _ = openSession(key, service: svc, midstream: true, quiet: e.tcpState?.isHandshake == true,
+                                    events: &events)
                 }
             case .update:
                 // Before our NEW arrived, a closing update is the previous connection's.
@@ -76,7 +78,7 @@ extension Inspector {
     public mutating func restartStreams() {
         for key in Array(sessions.keys) {
             guard let old = sessions[key] else { continue }
-            var fresh = Session(key: key, service: old.service, midstream: true)
+            var fresh = Session(key: key, service: old.service, midstream: true, quiet: old.quiet, serial: old.serial)
             fresh.pinholes = old.pinholes
             fresh.refusalsSeen = old.refusalsSeen
             fresh.suspect = old.suspect
@@ -111,6 +113,7 @@ extension Inspector {
                   sessions[sk]!.pinholes.count < policy.limits.pinholesPerSession else { continue }
             let ms = min(e.expiresInMs ?? svc.pinholeTimeoutMs, svc.pinholeTimeoutMs)
             sessions[sk]!.pinholes.append(pk)
+            sessions[sk]!.quiet = false
             let p = Pinhole(key: pk, service: svc.name, mode: mode, session: sk, created: now,
                             expires: now.adding(milliseconds: ms))
             pinholes[pk] = p

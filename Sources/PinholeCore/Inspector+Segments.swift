@@ -14,12 +14,14 @@ extension Inspector {
         if sessions[key] == nil {
             if segment.flags.contains(.rst) || segment.flags.contains(.fin) { return events }
             if fresh { recentlyClosed.remove(key) } else if recentlyClosed.contains(key) { return events }
-            guard openSession(key, service: service, midstream: !fresh, events: &events) else { return events }
+            guard openSession(key, service: service, midstream: !fresh, quiet: fresh,
+                              events: &events) else { return events }
             if fresh { sessions[key]?.awaitingConntrackNew = true }
         }
         // Also for a session opened untrusted before it (a reused tuple's NEW).
         if fresh, sessions[key]?.serverISN == nil { sessions[key]?.startStreams(serverISN: segment.sequence) }
         guard var s = sessions[key] else { return events }
+        if !segment.payload.isEmpty { s.quiet = false }
         let (lines, overflowed) = fromClient ? s.client.accept(segment) : s.server.accept(segment)
         sessions[key] = s
         if overflowed {

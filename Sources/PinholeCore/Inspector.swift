@@ -20,6 +20,10 @@ public struct Inspector: Sendable {
     /// Connections refused at the session limit, so that each is counted
     /// once, not once per copied segment or conntrack event.
     var overSessionLimit = RecentlyClosed()
+    /// Quiet sessions, oldest first: given up at the session limit.
+    var quietSessions = QuietSessions()
+    /// The last `Session.serial` handed out.
+    var lastSessionSerial: UInt64 = 0
     /// When a client last asked for passive mode, and whether a final reply
     /// has answered a passive request since (see `expectsDataConnection`).
     public internal(set) var lastPassiveRequest: Instant?
@@ -122,11 +126,13 @@ public struct Inspector: Sendable {
         return nil
     }
 
-    /// Starts tracking a control connection unless the global limit is hit.
-    mutating func openSession(_ key: ConnectionKey, service: Service, midstream: Bool,
+    /// Starts tracking a control connection unless the global limit is hit
+    /// and no quiet session can make room. `quiet`: opened from the handshake
+    /// (conntrack's NEW, the SYN/ACK), with no byte exchanged yet.
+    mutating func openSession(_ key: ConnectionKey, service: Service, midstream: Bool, quiet: Bool,
                               events: inout [InspectorEvent]) -> Bool {
         if sessions[key] != nil { return true }
-        guard sessions.count < policy.limits.sessions else {
+        guard sessions.count < policy.limits.sessions || evictQuietSession(events: &events) else {
             guard !overSessionLimit.contains(key) else { return false }
             overSessionLimit.insert(key)
             let n = counters.refused[.globalLimit, default: 0] + 1
@@ -139,8 +145,23 @@ public struct Inspector: Sendable {
             return false
         }
         overSessionLimit.remove(key)
-        sessions[key] = Session(key: key, service: service.name, midstream: midstream)
+        lastSessionSerial += 1
+        sessions[key] = Session(key: key, service: service.name, midstream: midstream, quiet: quiet,
+                                serial: lastSessionSerial)
+        if quiet { quietSessions.append(key, serial: lastSessionSerial, sessions: sessions) }
         events.append(.sessionOpened(session: key, service: service.name, midstream: midstream))
+        return true
+    }
+
+    /// Makes room at the session limit by giving up the oldest session that
+    /// has exchanged no byte; false when every session has. It is not
+    /// remembered as closed: if it was a real client's after all, its next
+    /// segment picks it up again mid-session (which costs only its first line).
+    mutating func evictQuietSession(events: inout [InspectorEvent]) -> Bool {
+        guard let key = quietSessions.popOldest(in: sessions),
+              let s = sessions.removeValue(forKey: key) else { return false }
+        counters.sessionsEvicted += 1
+        events.append(.sessionClosed(session: key, service: s.service, reason: .evicted))
         return true
     }
 

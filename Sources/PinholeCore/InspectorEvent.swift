@@ -25,6 +25,9 @@ public enum SessionCloseReason: String, Sendable, Equatable {
     case flushed
     /// A new connection (SYN/ACK, or conntrack NEW) took over the same ports.
     case reused
+    /// Given up at the session limit for a new connection: it had exchanged
+    /// no byte yet (a SYN flood's half-open connections look like this).
+    case evicted
 }
 
 public enum PinholeCloseReason: String, Sendable, Equatable, CaseIterable {

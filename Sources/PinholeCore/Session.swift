@@ -37,11 +37,19 @@ struct Session: Sendable {
     /// with a different one is a new connection on the same ports; the same
     /// one is a retransmission.
     var serverISN: UInt32?
+    /// Neither side has sent a byte yet: a handshake, perhaps a half-open one
+    /// of a SYN flood. False for a connection picked up established (restart,
+    /// resync). See `isEvictable`.
+    var quiet: Bool
+    /// Tells this session from another on the same tuple, opened before or after it.
+    let serial: UInt64
 
-    init(key: ConnectionKey, service: String, midstream: Bool) {
+    init(key: ConnectionKey, service: String, midstream: Bool, quiet: Bool, serial: UInt64) {
         self.key = key
         self.service = service
         self.midstream = midstream
+        self.quiet = quiet
+        self.serial = serial
         client = StreamReader(synchronized: !midstream)
         server = StreamReader(synchronized: !midstream)
     }
@@ -56,6 +64,10 @@ struct Session: Sendable {
         outstanding = []
         armedActive = nil
     }
+
+    /// Holds nothing a close would lose (no byte read, no pinhole): what a
+    /// full session table gives up first (QuietSessions).
+    var isEvictable: Bool { quiet && pinholes.isEmpty }
 
     /// Outstanding requests are bounded: a client pipelining thousands of
     /// commands must not grow memory; losing track only makes us stricter.

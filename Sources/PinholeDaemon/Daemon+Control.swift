@@ -40,7 +40,8 @@ extension Daemon {
             syns_held: stats.synsHeld, syns_accepted: stats.synsAccepted, syns_dropped: stats.synsDropped,
             syns_dropped_unqueued: unqueued?.total, syns_dropped_source_limit: unqueued?.overSourceLimit,
             pinholes_refreshed: c.pinholesRefreshed, pinholes_closed: c.closedByName,
-            copy_looks: polling ? stats.copyLooks : nil, copy_looks_found: polling ? stats.copyLooksFound : nil)
+            copy_looks: polling ? stats.copyLooks : nil, copy_looks_found: polling ? stats.copyLooksFound : nil,
+            sessions_evicted: c.sessionsEvicted)
     }
 
     /// Read from the guard's counters at each `status` (one nft listing;

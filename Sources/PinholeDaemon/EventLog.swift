@@ -8,6 +8,9 @@ import PinholeCore
 final class EventLog {
     let logger: Logger
     private var pending: [InspectorEvent] = []
+    /// Quiet sessions given up so far: a SYN flood gives up one per SYN, so
+    /// only the 1st, 2nd, 4th, 8th... are warnings, the rest debug lines.
+    private var evictions: UInt64 = 0
 
     init(logger: Logger) { self.logger = logger }
 
@@ -28,6 +31,14 @@ final class EventLog {
         switch e {
         case .sessionOpened(let s, let svc, let midstream):
             logger.info("session opened midstream=\(midstream) service=\(svc) session=\(s)")
+        case .sessionClosed(let s, let svc, .evicted):
+            evictions += 1
+            let fields = "evicted=\(evictions) reason=evicted service=\(svc) session=\(s)"
+            if evictions & (evictions - 1) == 0 {
+                logger.warning("session closed detail=\"session limit reached: gave up the oldest with no byte exchanged\" \(fields)")
+            } else {
+                logger.debug("session closed \(fields)")
+            }
         case .sessionClosed(let s, let svc, let reason):
             logger.info("session closed reason=\(reason.rawValue) service=\(svc) session=\(s)")
         case .pinholeOpened(let p):

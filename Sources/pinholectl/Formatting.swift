@@ -40,6 +40,9 @@ enum Formatting {
             ["policy", s.policy_file],
             ["policy_sha256", s.policy_sha256],
             ["sessions", String(s.sessions)],
+        ]
+        if let n = s.sessions_evicted { lines.append(["sessions_evicted", String(n)]) }
+        lines += [
             ["pinholes_open", String(s.pinholes_open)],
             ["pinholes_opened", String(s.pinholes_opened)],
             ["pinholes_used", String(s.pinholes_used)],

@@ -155,6 +155,21 @@ final class PinholectlOutputTests: XCTestCase {
         XCTAssertEqual(decoded.copy_looks_found, 45)
     }
 
+    /// Sessions given up for new connections show next to the sessions
+    /// count; a daemon too old to count them sends nothing, and shows nothing.
+    func testStatusShowsEvictedSessionsNextToSessions() throws {
+        var status = StatusInfo(version: "0.1.0", uptime_seconds: 1, policy_file: "p.yaml", policy_sha256: "ab",
+                                sessions: 10_000, pinholes_open: 0, pinholes_opened: 0, pinholes_used: 0,
+                                pinholes_expired: 0, pinholes_closed_with_session: 0, pinholes_flushed: 0,
+                                refused: [:], resyncs: 0, syns_held: 0, syns_accepted: 0, syns_dropped: 0)
+        XCTAssertFalse(Formatting.status(status).contains("sessions_evicted"))
+        status.sessions_evicted = 4_096
+        let text = Formatting.status(status)
+        XCTAssertTrue(text.contains("sessions                      10000\nsessions_evicted              4096\n"), text)
+        let json = String(decoding: try JSONEncoder().encode(status), as: UTF8.self)
+        XCTAssertTrue(json.contains("\"sessions_evicted\":4096"), json)
+    }
+
     func testFlushMessage() {
         XCTAssertEqual(Formatting.flushed(1, service: nil), "closed 1 pinhole\n")
         XCTAssertEqual(Formatting.flushed(3, service: "public-ftp"), "closed 3 pinholes of service public-ftp\n")

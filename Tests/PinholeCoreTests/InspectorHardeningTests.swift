@@ -174,32 +174,31 @@ final class InspectorHardeningTests: XCTestCase {
 
     func testGlobalLimits() {
         var i = Inspector(policy: TestPolicy.make(sessions: 2, pinholes: 1))
+        // Sessions that have exchanged bytes (a quiet one would be given up
+        // for the next connection: InspectorSessionLimitTests).
+        var conversations: [FTPConversation] = []
         for port in UInt16(40_000)..<40_003 {
             var c = FTPConversation(clientPort: port)
             _ = c.handshake(&i)
+            _ = c.server(&i, "220 ready\r\n")
+            conversations.append(c)
         }
         XCTAssertEqual(i.sessionCount, 2)
         // One connection over the limit, one refusal, however many of its
-        // segments are copied (the handshake's SYN, SYN/ACK and ACK, then more).
+        // segments are copied (the handshake's SYN/ACK and ACK, the banner, more).
         XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 1)
-        var third = FTPConversation(clientPort: 40_002)
-        third.serverSeq &+= 1
-        _ = third.client(&i, "USER anonymous\r\n")
-        _ = third.server(&i, "331 Please specify the password.\r\n")
+        _ = conversations[2].client(&i, "USER anonymous\r\n")
+        _ = conversations[2].server(&i, "331 Please specify the password.\r\n")
         XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 1)
         var fourth = FTPConversation(clientPort: 40_003)
         _ = fourth.handshake(&i)
         XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 2, "another connection is another refusal")
+        XCTAssertEqual(i.counters.sessionsEvicted, 0, "no quiet session to give up")
         let afterSessions = i.counters.refused[.globalLimit, default: 0]
-        var a = FTPConversation(clientPort: 40_000)
-        a.serverSeq &+= 1
-        a.clientSeq = 1_000
-        _ = a.client(&i, "PASV\r\n")
-        XCTAssertEqual(a.server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
-        var b = FTPConversation(clientPort: 40_001)
-        b.serverSeq &+= 1
-        _ = b.client(&i, "PASV\r\n")
-        let ev = b.server(&i, "227 Entering Passive Mode (203,0,113,10,195,81).\r\n")
+        _ = conversations[0].client(&i, "PASV\r\n")
+        XCTAssertEqual(conversations[0].server(&i, "227 Entering Passive Mode (203,0,113,10,195,80).\r\n").opened.count, 1)
+        _ = conversations[1].client(&i, "PASV\r\n")
+        let ev = conversations[1].server(&i, "227 Entering Passive Mode (203,0,113,10,195,81).\r\n")
         XCTAssertEqual(ev.opened.count, 0)
         XCTAssertEqual(ev.refusals, [.globalLimit])
         XCTAssertEqual(i.counters.refused[.globalLimit], afterSessions + 1)

@@ -66,7 +66,12 @@ enum InspectorInvariants {
             }
             listed += s.pinholes.count
             require(s.outstanding.count <= Session.maxOutstanding, "session \(key) request queue unbounded")
+            // At the session limit every evictable session can be given up.
+            require(!s.isEvictable || i.quietSessions.holds(key, serial: s.serial),
+                    "quiet session \(key) is not in the eviction queue")
         }
+        require(i.quietSessions.count <= 2 * i.policy.limits.sessions + 64,
+                "eviction queue \(i.quietSessions.count) entries for at most \(i.policy.limits.sessions) sessions")
         require(listed == i.pinholes.count, "pinholes not listed by their session: \(listed) vs \(i.pinholes.count)")
     }
 }
@@ -82,8 +87,10 @@ struct EventMirror {
             switch e {
             case .sessionOpened(let k, _, _):
                 require(sessions.insert(k).inserted, "sessionOpened for open session \(k)")
-            case .sessionClosed(let k, _, _):
+            case .sessionClosed(let k, _, let reason):
                 require(sessions.remove(k) != nil, "sessionClosed for unknown session \(k)")
+                require(reason != .evicted || !pinholes.values.contains { $0.session == k },
+                        "evicted session \(k) held a pinhole")
             case .pinholeOpened(let p):
                 require(pinholes[p.key] == nil, "pinholeOpened for open pinhole \(p.key)")
                 pinholes[p.key] = p

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# A SYN flood to the control port must not lock real clients out of their
+# pinholes. With `limits.sessions: 16`, 300 SYNs to 203.0.113.10:21 whose
+# SYN/ACKs never get an answer (the client namespace drops them, as a spoofed
+# source's network would) leave 300 half-open connections in conntrack, each a
+# session to pinholed. A real client then downloads through a pinhole, v4 and
+# v6; the session it had before the flood keeps its pinhole. Before quiet
+# sessions were given up at the limit, the flood held all 16 places and the
+# client's data connection was dropped (refused.global_limit).
+set -euo pipefail
+# shellcheck source=../lib/lab.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
+
+lab_up
+start_vsftpd
+write_policy "${LAB_DIR}/policy.yaml" 60s
+printf 'limits:\n  sessions: 16\n' >>"${LAB_DIR}/policy.yaml"
+start_pinholed "${LAB_DIR}/policy.yaml"
+
+# A session from before the flood, with a pinhole waiting.
+drive_start v4 before
+drive_passive pasv
+port="${DRIVE_PORT}"
+expect_pinhole "a session from before the flood" "initiator=${CLIENT4}" "port=${port}"
+
+# syn_flood.py's source ports are 20000-20299 here, under the client's
+# ephemeral range (32768 and up): only the flood's SYN/ACKs are dropped.
+in_client nft -f - <<'NFT'
+table inet flood {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        tcp sport 21 tcp dport 20000-20299 drop
+    }
+}
+NFT
+sent="$(in_client "${LAB_PYTHON}" "${LAB_LIB_DIR}/syn_flood.py" "${CLIENT4}" "${SERVER4}" 300 21 21)" ||
+    fail "session flood: syn_flood.py failed"
+[[ "${sent}" -eq 300 ]] || fail "session flood: syn_flood.py sent ${sent} SYNs, expected 300"
+half_open() {
+    in_firewall conntrack -L -p tcp --dport 21 --state SYN_RECV 2>/dev/null | grep -c 'sport=20[0-2][0-9][0-9] ' || true
+}
+flood_in_conntrack() { [[ "$(half_open)" -ge 250 ]]; }
+wait_until 100 flood_in_conntrack ||
+    fail "session flood: expected at least 250 half-open connections to port 21 in conntrack, got $(half_open)"
+lab_log "session flood: ${sent} SYNs sent, $(half_open) half-open connections in the firewall's conntrack"
+
+out="${LAB_DIR}/out"
+mkdir -p "${out}"
+for family in v4 v6; do
+    scenario="session flood: curl ${family} download of big.bin after the flood"
+    rm -f "${out}/after-${family}.bin"
+    curl_get "${family}" big.bin "${out}/after-${family}.bin" ||
+        fail "${scenario}: curl failed (exit $?); status: $(ctl status 2>&1 | tr -s ' \n' ' ')"
+    expect_sha256 "${scenario}" "${out}/after-${family}.bin"
+done
+lab_log "session flood: curl v4 and v6 downloads after the flood, sha256 ok"
+
+expect_pinhole "the session from before the flood, after it" "initiator=${CLIENT4}" "port=${port}"
+drive_quit
+
+evicted="$(status_field sessions_evicted)"
+[[ "${evicted}" -ge 250 ]] ||
+    fail "session flood: expected at least 250 quiet sessions given up (sessions_evicted), got ${evicted}"
+limited="$(status_field refused.global_limit)"
+[[ "${limited}" -eq 0 ]] || fail "session flood: refused.global_limit is ${limited}, expected 0"
+sessions="$(status_field sessions)"
+[[ "${sessions}" -le 16 ]] || fail "session flood: ${sessions} sessions over limits.sessions 16"
+# One warning at each power of two (the rest are debug lines): a flood must not flood the log.
+warnings="$(grep -c ' warning session closed detail=.* reason=evicted service=lab session=198.51.100.2:20' "${PINHOLED_LOG}" || true)"
+debug_lines="$(grep -c ' debug session closed evicted=[0-9]* reason=evicted ' "${PINHOLED_LOG}" || true)"
+want_warnings=0
+for ((n = 1; n <= evicted; n *= 2)); do want_warnings=$((want_warnings + 1)); done
+[[ "${warnings}" -eq "${want_warnings}" && $((warnings + debug_lines)) -eq "${evicted}" ]] ||
+    fail "session flood: expected ${want_warnings} eviction warnings (1, 2, 4... of ${evicted}) and the rest debug lines, got ${warnings} warnings and ${debug_lines} debug lines"
+lab_log "session flood: ${evicted} quiet sessions given up, refused.global_limit 0, ${sessions} sessions"
+stop_pinholed
