@@ -11,6 +11,9 @@ final class EventLog {
     /// Quiet sessions given up so far: a SYN flood gives up one per SYN, so
     /// only the 1st, 2nd, 4th, 8th... are warnings, the rest debug lines.
     private var evictions: UInt64 = 0
+    /// The last line written was an eviction: the session opened next took
+    /// its place, and during a flood that open is one per SYN too.
+    private var afterEviction = false
 
     init(logger: Logger) { self.logger = logger }
 
@@ -28,11 +31,19 @@ final class EventLog {
     /// metadata: the two lines every transfer logs then cost no metadata
     /// dictionary (hashing, merging, sorting) on the daemon's hot path.
     private func write(_ e: InspectorEvent) {
+        let evicting = afterEviction
+        afterEviction = false
         switch e {
         case .sessionOpened(let s, let svc, let midstream):
-            logger.info("session opened midstream=\(midstream) service=\(svc) session=\(s)")
+            let line: Logger.Message = "session opened midstream=\(midstream) service=\(svc) session=\(s)"
+            if evicting {
+                logger.debug(line)
+            } else {
+                logger.info(line)
+            }
         case .sessionClosed(let s, let svc, .evicted):
             evictions += 1
+            afterEviction = true
             let fields = "evicted=\(evictions) reason=evicted service=\(svc) session=\(s)"
             if evictions & (evictions - 1) == 0 {
                 logger.warning("session closed detail=\"session limit reached: gave up the oldest with no byte exchanged\" \(fields)")

@@ -72,5 +72,10 @@ want_warnings=0
 for ((n = 1; n <= evicted; n *= 2)); do want_warnings=$((want_warnings + 1)); done
 [[ "${warnings}" -eq "${want_warnings}" && $((warnings + debug_lines)) -eq "${evicted}" ]] ||
     fail "session flood: expected ${want_warnings} eviction warnings (1, 2, 4... of ${evicted}) and the rest debug lines, got ${warnings} warnings and ${debug_lines} debug lines"
-lab_log "session flood: ${evicted} quiet sessions given up, refused.global_limit 0, ${sessions} sessions"
+# A session that takes an evicted one's place is opened in a debug line: the
+# flood's connections are info lines only while there was room (15 places).
+flood_opens="$(grep -c ' info session opened .*session=198.51.100.2:20[0-2][0-9][0-9]->' "${PINHOLED_LOG}" || true)"
+[[ "${flood_opens}" -le 15 ]] ||
+    fail "session flood: ${flood_opens} info lines 'session opened' for flood connections, expected at most 15 (the rest debug)"
+lab_log "session flood: ${evicted} quiet sessions given up, refused.global_limit 0, ${sessions} sessions; ${flood_opens} flood connections opened at info, ${warnings} eviction warnings"
 stop_pinholed
