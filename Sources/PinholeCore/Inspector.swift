@@ -156,7 +156,7 @@ public struct Inspector: Sendable {
     /// Makes room at the session limit by giving up the oldest session that
     /// has exchanged no byte; false when every session has. It is not
     /// remembered as closed: if it was a real client's after all, its next
-    /// segment picks it up again mid-session (which costs only its first line).
+    /// segment picks it up again mid-session (which costs its first line each way).
     mutating func evictQuietSession(events: inout [InspectorEvent]) -> Bool {
         guard let key = quietSessions.popOldest(in: sessions),
               let s = sessions.removeValue(forKey: key) else { return false }
