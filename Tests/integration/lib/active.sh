@@ -9,12 +9,14 @@ client_port_range() {
     lab_log "client ephemeral ports: $(in_client cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' ' ')"
 }
 
-# active_lab_up: the lab, the client's ephemeral ports inside the lab's data
-# ports (so every port a client announces is in data_ports), and vsftpd.
+# active_lab_up [START_SERVER]: the lab, the client's ephemeral ports inside the
+# lab's data ports (so every port a client announces is in data_ports), and the
+# FTP server(s) START_SERVER starts (start_vsftpd unless told, e.g. start_proftpd).
 active_lab_up() {
+    local start_server="${1:-start_vsftpd}"
     lab_up
     client_port_range "${DATA_PORT_MIN}" "${DATA_PORT_MAX}"
-    start_vsftpd
+    "${start_server}"
 }
 
 # write_active_policy FILE [PINHOLE_TIMEOUT] [PASSIVE]: service "lab" with active on
