@@ -10,15 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
 lab_up
 start_proftpd
-write_policy "${LAB_DIR}/policy.yaml" 30s
-start_pinholed "${LAB_DIR}/policy.yaml"
-passive_downloads "proftpd via pinholed"
-# 7 downloads and 4 listings: each data connection went through its own pinhole.
-wait_until 20 status_check pinholes_open=0 ||
-    fail "proftpd via pinholed: all sessions ended, expected no open pinhole; ${CHECK_OUT}"
-used="$(status_field pinholes_used)"
-[[ "${used}" -ge 11 ]] ||
-    fail "proftpd via pinholed: 11 data connections were made, pinholes_used is ${used}"
+passive_through_pinholed proftpd
 
 what="proftpd: PASV on the IPv6 control connection ${CLIENT6} -> [${SERVER6}]:21"
 drive_start v6 pasv6

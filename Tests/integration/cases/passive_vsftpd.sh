@@ -5,12 +5,7 @@ set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
 
-lab_with_pinholed
-passive_downloads "vsftpd via pinholed"
-# 7 downloads and 4 listings: each data connection went through its own pinhole.
-wait_until 20 status_check pinholes_open=0 ||
-    fail "vsftpd via pinholed: all sessions ended, expected no open pinhole; ${CHECK_OUT}"
-used="$(status_field pinholes_used)"
-[[ "${used}" -ge 11 ]] ||
-    fail "vsftpd via pinholed: 11 data connections were made, pinholes_used is ${used}"
+lab_up
+start_vsftpd
+passive_through_pinholed vsftpd
 stop_pinholed

@@ -106,6 +106,47 @@ active_pending() {
     drive_quit
 }
 
+# active_through_pinholed SERVER [AT_PORT]: the active cases' body, with the lab
+# and SERVER running and no pinholed yet: pinholed on the active policy, a
+# pending PORT and EPRT (AT_PORT as active_pending's), every active client's
+# download and listing, one pinhole used per data connection; then, for servers
+# that connect back only for a transfer that succeeds (not AT_PORT ones), five
+# refused RETRs that close their pinholes (rejected_by_server) so a sixth works;
+# then the table left by a crash blocks active transfers.
+active_through_pinholed() {
+    local server="$1" at_port="${2:-}"
+    write_active_policy "${LAB_DIR}/policy.yaml" 30s
+    start_pinholed "${LAB_DIR}/policy.yaml"
+    active_pending v4 ${at_port}
+    active_pending v6 ${at_port}
+    active_downloads "${server} via pinholed"
+    wait_until 20 status_check pinholes_open=0 ||
+        fail "${server} active via pinholed: all sessions ended, expected no open pinhole; ${CHECK_OUT}"
+    local used
+    used="$(status_field pinholes_used)"
+    # 2 pending NLSTs, 7 downloads, 2 listings: one pinhole each.
+    [[ "${used}" -ge 11 ]] ||
+        fail "${server} active via pinholed: 11 data connections were made, pinholes_used is ${used}"
+    [[ -n "${at_port}" ]] || active_refused_transfers "${server}"
+    active_blocked_without_pinholed "${server} active"
+}
+
+# active_refused_transfers SERVER: five RETRs of a missing file after PORT, then
+# RETR small.txt, in one session. A server that connects back only for a RETR
+# that succeeds answers 550 without connecting, so each refused one's pinhole
+# must close (rejected_by_server) instead of filling the session's limit of 4.
+active_refused_transfers() {
+    local server="$1" got rejected
+    got="$(in_client timeout 60 "${LAB_PYTHON}" "${LAB_LIB_DIR}/ftpclient.py" get-after-refused "${SERVER4}" 5 small.txt 2>&1)" ||
+        fail "${server} active: five refused RETRs, then RETR small.txt in the same session failed: $(tr '\n' ' ' <<<"${got}")"
+    [[ "$(grep -c ': 550$' <<<"${got}")" == 5 && "${got}" == *"small.txt: "*" bytes"* ]] ||
+        fail "${server} active: expected five 550s and then small.txt, got: $(tr '\n' ' ' <<<"${got}")"
+    rejected="$(grep -c 'pinhole closed .*mode=active .*reason=rejected_by_server' "${PINHOLED_LOG}" || true)"
+    [[ "${rejected}" -ge 5 ]] ||
+        fail "${server} active: five refused RETRs should close their pinholes (reason=rejected_by_server), the log has ${rejected}"
+    lab_log "${server} active: five refused RETRs closed their pinholes; the next RETR worked"
+}
+
 # active_blocked_without_pinholed LABEL: pinholed's table (active: true) left
 # behind by a crash (SIGKILL) makes active downloads fail (fail closed); without
 # the table they work. pinholed must be running; it is killed here.

@@ -759,6 +759,22 @@ passive_get() {
     esac
 }
 
+# passive_through_pinholed SERVER: the passive cases' body, with the lab and
+# SERVER running: pinholed on the standard policy, every passive client's
+# download and listing (passive_downloads), then no pinhole left open and one
+# used per data connection (7 downloads and 4 listings).
+passive_through_pinholed() {
+    local server="$1" used
+    write_policy "${LAB_DIR}/policy.yaml" 30s
+    start_pinholed "${LAB_DIR}/policy.yaml"
+    passive_downloads "${server} via pinholed"
+    wait_until 20 status_check pinholes_open=0 ||
+        fail "${server} via pinholed: all sessions ended, expected no open pinhole; ${CHECK_OUT}"
+    used="$(status_field pinholes_used)"
+    [[ "${used}" -ge 11 ]] ||
+        fail "${server} via pinholed: 11 data connections were made, pinholes_used is ${used}"
+}
+
 # passive_downloads LABEL: every passive client against the running FTP server(s),
 # IPv4 and IPv6; each 1 MiB download must match big.bin's sha256, each listing must
 # name both files. LABEL goes into failure messages (e.g. "vsftpd via pinholed").
