@@ -138,12 +138,17 @@ final class PinholectlOutputTests: XCTestCase {
         XCTAssertFalse(text.contains("nul_byte"), "zero counters are left out")
     }
 
+    /// A status with every counter at 0 and no optional field: what a test adds shows alone.
+    private func idleStatus(sessions: Int) -> StatusInfo {
+        StatusInfo(version: "0.1.0", uptime_seconds: 1, policy_file: "p.yaml", policy_sha256: "ab",
+                   sessions: sessions, pinholes_open: 0, pinholes_opened: 0, pinholes_used: 0,
+                   pinholes_expired: 0, pinholes_closed_with_session: 0, pinholes_flushed: 0,
+                   refused: [:], resyncs: 0, syns_held: 0, syns_accepted: 0, syns_dropped: 0)
+    }
+
     /// Copy polling's looks show only when it is on (the daemon sends nil when off).
     func testStatusShowsCopyLooksOnlyWithCopyPolling() throws {
-        var status = StatusInfo(version: "0.1.0", uptime_seconds: 1, policy_file: "p.yaml", policy_sha256: "ab",
-                                sessions: 0, pinholes_open: 0, pinholes_opened: 0, pinholes_used: 0,
-                                pinholes_expired: 0, pinholes_closed_with_session: 0, pinholes_flushed: 0,
-                                refused: [:], resyncs: 0, syns_held: 0, syns_accepted: 0, syns_dropped: 0)
+        var status = idleStatus(sessions: 0)
         XCTAssertFalse(Formatting.status(status).contains("copy_looks"))
         XCTAssertFalse(String(decoding: try JSONEncoder().encode(status), as: UTF8.self).contains("copy_looks"))
         status.copy_looks = 120
@@ -158,10 +163,7 @@ final class PinholectlOutputTests: XCTestCase {
     /// Sessions given up for new connections show next to the sessions
     /// count; a daemon too old to count them sends nothing, and shows nothing.
     func testStatusShowsEvictedSessionsNextToSessions() throws {
-        var status = StatusInfo(version: "0.1.0", uptime_seconds: 1, policy_file: "p.yaml", policy_sha256: "ab",
-                                sessions: 10_000, pinholes_open: 0, pinholes_opened: 0, pinholes_used: 0,
-                                pinholes_expired: 0, pinholes_closed_with_session: 0, pinholes_flushed: 0,
-                                refused: [:], resyncs: 0, syns_held: 0, syns_accepted: 0, syns_dropped: 0)
+        var status = idleStatus(sessions: 10_000)
         XCTAssertFalse(Formatting.status(status).contains("sessions_evicted"))
         status.sessions_evicted = 4_096
         let text = Formatting.status(status)
