@@ -14,7 +14,14 @@ extension Inspector {
         if sessions[key] == nil {
             if segment.flags.contains(.rst) || segment.flags.contains(.fin) { return events }
             if fresh { recentlyClosed.remove(key) } else if recentlyClosed.contains(key) { return events }
-            guard openSession(key, service: service, midstream: !fresh, quiet: fresh,
+            // A handshake segment (a SYN the client sent again, a SYN/ACK) of
+            // a connection given up at the limit would take a place again
+            // each time a flood re-sends it.
+            if segment.payload.isEmpty, recentlyEvicted.contains(key) { return events }
+            // No byte yet (a client's SYN sent again is `ct state established`
+            // once the SYN/ACK passed, and copied): quiet, or a flood sending
+            // each SYN twice would fill the limit with sessions nothing gives up.
+            guard openSession(key, service: service, midstream: !fresh, quiet: segment.payload.isEmpty,
                               events: &events) else { return events }
             if fresh { sessions[key]?.awaitingConntrackNew = true }
         }

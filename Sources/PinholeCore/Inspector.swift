@@ -22,6 +22,9 @@ public struct Inspector: Sendable {
     var overSessionLimit = RecentlyClosed()
     /// Quiet sessions, oldest first: given up at the session limit.
     var quietSessions = QuietSessions()
+    /// Connections given up at the limit lately: their handshake segments
+    /// (a re-sent SYN, a SYN/ACK copied late) open nothing; a byte does.
+    var recentlyEvicted = RecentlyClosed()
     /// The last `Session.serial` handed out.
     var lastSessionSerial: UInt64 = 0
     /// When a client last asked for passive mode, and whether a final reply
@@ -132,7 +135,9 @@ public struct Inspector: Sendable {
     mutating func openSession(_ key: ConnectionKey, service: Service, midstream: Bool, quiet: Bool,
                               events: inout [InspectorEvent]) -> Bool {
         if sessions[key] != nil { return true }
-        guard sessions.count < policy.limits.sessions || evictQuietSession(events: &events) else {
+        // Down to the limit, not one under the count: a reload may have lowered it.
+        while sessions.count >= policy.limits.sessions, evictQuietSession(events: &events) {}
+        guard sessions.count < policy.limits.sessions else {
             guard !overSessionLimit.contains(key) else { return false }
             overSessionLimit.insert(key)
             let n = counters.refused[.globalLimit, default: 0] + 1
@@ -145,6 +150,7 @@ public struct Inspector: Sendable {
             return false
         }
         overSessionLimit.remove(key)
+        recentlyEvicted.remove(key)
         lastSessionSerial += 1
         sessions[key] = Session(key: key, service: service.name, midstream: midstream, quiet: quiet,
                                 serial: lastSessionSerial)
@@ -156,10 +162,12 @@ public struct Inspector: Sendable {
     /// Makes room at the session limit by giving up the oldest session that
     /// has exchanged no byte; false when every session has. It is not
     /// remembered as closed: if it was a real client's after all, its next
-    /// segment picks it up again mid-session (which costs its first line each way).
+    /// byte picks it up again mid-session (which costs its first line each
+    /// way). Its handshake segments do not (`recentlyEvicted`).
     mutating func evictQuietSession(events: inout [InspectorEvent]) -> Bool {
         guard let key = quietSessions.popOldest(in: sessions),
               let s = sessions.removeValue(forKey: key) else { return false }
+        recentlyEvicted.insert(key)
         counters.sessionsEvicted += 1
         events.append(.sessionClosed(session: key, service: s.service, reason: .evicted))
         return true

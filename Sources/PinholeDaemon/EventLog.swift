@@ -9,8 +9,11 @@ final class EventLog {
     let logger: Logger
     private var pending: [InspectorEvent] = []
     /// Quiet sessions given up so far: a SYN flood gives up one per SYN, so
-    /// only the 1st, 2nd, 4th, 8th... are warnings, the rest debug lines.
+    /// these and refusals at the global limit are a warning at most every
+    /// 10 s (WarningThrottle), debug lines in between.
     private var evictions: UInt64 = 0
+    private var evictionWarnings = WarningThrottle()
+    private var globalLimitWarnings = WarningThrottle()
     /// The last line written was an eviction: the session opened next took
     /// its place, and during a flood that open is one per SYN too.
     private var afterEviction = false
@@ -45,8 +48,8 @@ final class EventLog {
             evictions += 1
             afterEviction = true
             let fields = "evicted=\(evictions) reason=evicted service=\(svc) session=\(s)"
-            if evictions & (evictions - 1) == 0 {
-                logger.warning("session closed detail=\"session limit reached: gave up the oldest with no byte exchanged\" \(fields)")
+            if let count = evictionWarnings.note(at: SystemClock.now()) {
+                logger.warning("session closed detail=\"session limit reached: gave up the oldest with no byte exchanged\" \(fields) since_warning=\(count)")
             } else {
                 logger.debug("session closed \(fields)")
             }
@@ -60,6 +63,13 @@ final class EventLog {
             logger.info("pinhole shortened \(fields(p, reason: "policy"))")
         case .pinholeClosed(let p, let reason):
             logger.info("pinhole closed \(fields(p, reason: reason.rawValue))")
+        case .refused(let s, let svc, .globalLimit, let detail, _):
+            let line = "refused detail=\"\(detail)\" reason=global_limit service=\(svc) session=\(s)"
+            if let count = globalLimitWarnings.note(at: SystemClock.now()) {
+                logger.warning("\(line) since_warning=\(count)")
+            } else {
+                logger.debug("\(line)")
+            }
         case .refused(let s, let svc, let reason, let detail, let first):
             let line: Logger.Message = "refused detail=\"\(detail)\" reason=\(reason.rawValue) service=\(svc) session=\(s)"
             if first {

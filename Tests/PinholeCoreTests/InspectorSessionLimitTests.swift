@@ -58,6 +58,82 @@ final class InspectorSessionLimitTests: XCTestCase {
         XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 0)
     }
 
+    /// A flood that sends each SYN twice: once the SYN/ACK has passed, the
+    /// second SYN is `ct state established` and copied. It failed before:
+    /// those SYNs opened sessions that were not quiet, and 16 of them locked
+    /// every new client out (refused.global_limit) until conntrack forgot them.
+    func testSynsSentAgainTakeNoPlaceThatCannotBeGivenUp() throws {
+        var i = Inspector(policy: TestPolicy.make(sessions: 3))
+        var first = FTPConversation(clientPort: 40_000)
+        _ = first.handshake(&i)
+        _ = first.server(&i, "220 ready\r\n")
+        for round in 0..<2 {
+            for n in 0..<200 {
+                let c = FTPConversation(client: "198.51.100.\(100 + n % 100)", clientPort: UInt16(20_000 + n))
+                if round == 0 {
+                    _ = halfOpen(&i, from: "198.51.100.\(100 + n % 100)", port: UInt16(20_000 + n))
+                } else {
+                    let again = c.segment(fromClient: true, seq: c.clientSeq, flags: [.syn], [])
+                    XCTAssertEqual(i.handle(segment: again, now: c.now).refusals, [], "SYN sent again \(n)")
+                }
+            }
+        }
+        for (key, s) in i.sessions where key != first.key {
+            XCTAssertTrue(s.isEvictable, "\(key) holds a place nothing gives up")
+        }
+        var second = FTPConversation(clientPort: 40_001)
+        XCTAssertEqual(second.handshake(&i).refusals, [])
+        _ = second.server(&i, "220 ready\r\n")
+        _ = second.client(&i, "PASV\r\n")
+        XCTAssertEqual(second.server(&i, "227 Entering Passive Mode (203,0,113,10,195,81).\r\n").opened.count, 1)
+        XCTAssertEqual(i.counters.refused[.globalLimit, default: 0], 0)
+    }
+
+    /// A SYN copied for a connection pinholed never saw (its eviction long
+    /// forgotten, say) opens a quiet session, not one that holds its place.
+    func testAClientSynOpensAQuietSession() throws {
+        var i = Inspector(policy: TestPolicy.make(sessions: 3))
+        let c = FTPConversation(clientPort: 20_000)
+        _ = i.handle(segment: c.segment(fromClient: true, seq: c.clientSeq, flags: [.syn], []), now: c.now)
+        XCTAssertEqual(try XCTUnwrap(i.sessions[c.key]).isEvictable, true)
+    }
+
+    /// Handshake segments of a connection given up at the limit (the
+    /// server's SYN/ACK sent again, the client's SYN sent again) open
+    /// nothing, so one flood connection is not given up over and over; its
+    /// first byte does open it.
+    func testOnlyABytePicksUpAnEvictedConnectionAgain() {
+        var i = Inspector(policy: TestPolicy.make(sessions: 1))
+        var a = FTPConversation(clientPort: 40_000)
+        _ = a.handshake(&i)
+        let b = halfOpen(&i, from: "198.51.100.9", port: 20_000)
+        XCTAssertEqual(closedSessions(b).map(\.0), [a.key])
+        let synAckAgain = a.segment(fromClient: false, seq: a.serverSeq &- 1, flags: [.syn, .ack], [])
+        XCTAssertTrue(i.handle(segment: synAckAgain, now: a.now).isEmpty, "a SYN/ACK sent again opened a session")
+        let synAgain = a.segment(fromClient: true, seq: a.clientSeq &- 1, flags: [.syn], [])
+        XCTAssertTrue(i.handle(segment: synAgain, now: a.now).isEmpty, "a SYN sent again opened a session")
+        XCTAssertEqual(i.counters.sessionsEvicted, 1)
+        let banner = a.server(&i, "220 ready\r\n")
+        XCTAssertEqual(closedSessions(banner).map(\.1), [.evicted], "the banner picks it up, in the flood's place")
+        XCTAssertNotNil(i.sessions[a.key])
+    }
+
+    /// A reload that lowers `limits.sessions` closes nothing; the next
+    /// connection gives up as many quiet sessions as it takes to be under it.
+    func testALoweredLimitIsReachedByGivingUpQuietSessions() {
+        var i = Inspector(policy: TestPolicy.make(sessions: 10))
+        var spoke = FTPConversation(clientPort: 40_000)
+        _ = spoke.handshake(&i)
+        _ = spoke.server(&i, "220 ready\r\n")
+        for n in 0..<9 { _ = halfOpen(&i, from: "198.51.100.\(20 + n)", port: UInt16(20_000 + n)) }
+        XCTAssertEqual(i.reload(policy: TestPolicy.make(sessions: 3)).count, 0, "a reload closes no session")
+        XCTAssertEqual(i.sessionCount, 10)
+        let ev = halfOpen(&i, from: "198.51.100.99", port: 21_000)
+        XCTAssertEqual(closedSessions(ev).count, 8)
+        XCTAssertEqual(i.sessionCount, 3)
+        XCTAssertNotNil(i.sessions[spoke.key], "the session that spoke stays")
+    }
+
     /// Sessions that have spoken hold the limit as before: the new
     /// connection is refused, nothing that was open goes.
     func testSessionsThatHaveSpokenAreNeverGivenUp() {
