@@ -142,11 +142,11 @@ public struct Inspector: Sendable {
             overSessionLimit.insert(key)
             let n = counters.refused[.globalLimit, default: 0] + 1
             counters.refused[.globalLimit] = n
-            // No session to remember this in: log at powers of two so a flood
-            // cannot flood the log too.
+            // No session to remember this in: `first` marks the first ever;
+            // the daemon's log throttles these by time (WarningThrottle).
             events.append(.refused(session: key, service: service.name, reason: .globalLimit,
                                    detail: "session limit \(policy.limits.sessions) reached (\(n) refusals)",
-                                   first: n & (n - 1) == 0))
+                                   first: n == 1))
             return false
         }
         overSessionLimit.remove(key)
