@@ -130,8 +130,8 @@ public struct Inspector: Sendable {
     }
 
     /// Starts tracking a control connection unless the global limit is hit
-    /// and no quiet session can make room. `quiet`: opened from the handshake
-    /// (conntrack's NEW, the SYN/ACK), with no byte exchanged yet.
+    /// and no quiet session can make room. `quiet`: no byte exchanged yet
+    /// (opened by conntrack's NEW or a segment without payload).
     mutating func openSession(_ key: ConnectionKey, service: Service, midstream: Bool, quiet: Bool,
                               events: inout [InspectorEvent]) -> Bool {
         if sessions[key] != nil { return true }

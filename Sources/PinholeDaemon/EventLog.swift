@@ -8,10 +8,9 @@ import PinholeCore
 final class EventLog {
     let logger: Logger
     private var pending: [InspectorEvent] = []
-    /// Quiet sessions given up so far: a SYN flood gives up one per SYN, so
-    /// these and refusals at the global limit are a warning at most every
-    /// 10 s (WarningThrottle), debug lines in between.
-    private var evictions: UInt64 = 0
+    /// A SYN flood gives up one quiet session per SYN, or is refused once per
+    /// SYN at the global limit: those are a warning at most every 10 s
+    /// (WarningThrottle), debug lines in between; `status` has the totals.
     private var evictionWarnings = WarningThrottle()
     private var globalLimitWarnings = WarningThrottle()
     /// The last line written was an eviction: the session opened next took
@@ -45,9 +44,8 @@ final class EventLog {
                 logger.info(line)
             }
         case .sessionClosed(let s, let svc, .evicted):
-            evictions += 1
             afterEviction = true
-            let fields = "evicted=\(evictions) reason=evicted service=\(svc) session=\(s)"
+            let fields = "reason=evicted service=\(svc) session=\(s)"
             if let count = evictionWarnings.note(at: SystemClock.now()) {
                 logger.warning("session closed detail=\"session limit reached: gave up the oldest with no byte exchanged\" \(fields) since_warning=\(count)")
             } else {
