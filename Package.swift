@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "PinholeConfigTests", dependencies: ["PinholeConfig", "PinholeCore"]),
         .testTarget(name: "PinholeNetfilterTests", dependencies: ["PinholeNetfilter", "PinholeCore"]),
         // Control socket server and pinholectl, without root or a kernel.
-        .testTarget(name: "PinholeControlTests", dependencies: ["PinholeDaemon", "PinholeCore", "pinholectl"]),
+        .testTarget(name: "PinholeControlTests", dependencies: ["PinholeDaemon", "PinholeCore", "PinholeNetfilter", "pinholectl"]),
     ],
     swiftLanguageModes: [.v6]
 )

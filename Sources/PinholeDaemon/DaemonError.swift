@@ -17,7 +17,10 @@ public enum DaemonError: Error, CustomStringConvertible {
         switch self {
         case .tableNotOurs: return true
         case .controlSocket(_, let permanent): return permanent
-        case .system, .netfilter, .attachSet: return false
+        // No netlink family for us: the host's sandbox (the unit's
+        // RestrictAddressFamilies=, seccomp) or kernel, not a passing state.
+        case .netfilter(let e): return e.code == EAFNOSUPPORT
+        case .system, .attachSet: return false
         }
     }
 

@@ -4,10 +4,15 @@ import CNetfilter
 /// captured in buffers). A script is one transaction: all of it or none.
 public final class RulesetInstaller {
     private let ctx: OpaquePointer
-    /// For `tableExists`, opened on first use.
-    private var probe: NetlinkSocket?
+    /// For `tableExists`.
+    private let probe: NetlinkSocket
 
     public init() throws(NetfilterError) {
+        // libnftables exit()s the whole process (status 3, "mnl.c: Unable to
+        // initialize Netlink socket") when it cannot open its socket, as under
+        // a RestrictAddressFamilies= without AF_NETLINK. Open ours first, so
+        // that is an error pinholed reports and decides on.
+        probe = try NetlinkSocket(purpose: "nftables")
         guard let c = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
             throw NetfilterError(operation: "create nftables context", code: ENOMEM)
         }
@@ -94,8 +99,6 @@ public final class RulesetInstaller {
     public func tableExists(family: String, name: String) -> Bool {
         guard let nfFamily = nfproto(ofFamily: family) else { return false }
         do {
-            if probe == nil { probe = try NetlinkSocket(purpose: "nftables table probe") }
-            guard let probe else { return true }
             probe.setReceiveTimeout(milliseconds: 2000)
             let seq = probe.nextSequence()
             var b = NetlinkMessageBuilder(type: cnf_nfnl_msg_type(UInt16(NFNL_SUBSYS_NFTABLES), UInt16(NFT_MSG_GETTABLE.rawValue)),

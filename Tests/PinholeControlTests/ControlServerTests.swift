@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 @testable import PinholeDaemon
 import PinholeCore
+import PinholeNetfilter
 import XCTest
 
 final class ControlServerTests: XCTestCase {
@@ -58,6 +59,9 @@ final class ControlServerTests: XCTestCase {
         XCTAssertTrue(DaemonError.controlSocket("chown", restartCannotFix: true).restartCannotFix)
         XCTAssertFalse(DaemonError.controlSocket("listen", restartCannotFix: false).restartCannotFix)
         XCTAssertTrue(DaemonError.tableNotOurs("t").restartCannotFix)
+        let noNetlink = NetfilterError(operation: "open netlink socket for nftables", code: EAFNOSUPPORT)
+        XCTAssertTrue(DaemonError.netfilter(noNetlink).restartCannotFix)
+        XCTAssertFalse(DaemonError.netfilter(NetfilterError(operation: "bind NFLOG group 2121", code: EBUSY)).restartCannotFix)
         XCTAssertFalse(DaemonError.system("socket", EMFILE).restartCannotFix)
         XCTAssertFalse(DaemonError.attachSet("set gone").restartCannotFix)
     }
