@@ -42,25 +42,34 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "pinholed",
+        // The two command lines, as libraries: one binary runs either (below).
+        .target(
+            name: "PinholedCLI",
             dependencies: [
                 "PinholeDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .executableTarget(
-            name: "pinholectl",
+        .target(
+            name: "PinholectlCLI",
             dependencies: [
                 "PinholeCore", "PinholeConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // pinholed runs pinholectl when called by that name (the Debian
+        // package's /usr/bin/pinholectl is a symlink to it), so the package
+        // carries the statically linked runtime once.
+        .executableTarget(name: "pinholed", dependencies: ["PinholedCLI", "PinholectlCLI"]),
+        .executableTarget(name: "pinholectl", dependencies: ["PinholectlCLI"]),
         .testTarget(name: "PinholeCoreTests", dependencies: ["PinholeCore"]),
         .testTarget(name: "PinholeConfigTests", dependencies: ["PinholeConfig", "PinholeCore"]),
         .testTarget(name: "PinholeNetfilterTests", dependencies: ["PinholeNetfilter", "PinholeCore"]),
         // Control socket server and pinholectl, without root or a kernel.
-        .testTarget(name: "PinholeControlTests", dependencies: ["PinholeDaemon", "PinholeCore", "PinholeNetfilter", "pinholectl"]),
+        .testTarget(
+            name: "PinholeControlTests",
+            dependencies: ["PinholeDaemon", "PinholeCore", "PinholeNetfilter", "PinholectlCLI", "PinholedCLI"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

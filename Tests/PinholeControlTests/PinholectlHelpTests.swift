@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import PinholeCore
-@testable import pinholectl
+@testable import PinholectlCLI
 import XCTest
 
 /// Help goes to stdout (so `pinholectl --help | less` shows it), errors to stderr.

@@ -2,7 +2,7 @@ import Foundation
 import Glibc
 import PinholeCore
 @testable import PinholeDaemon
-@testable import pinholectl
+@testable import PinholectlCLI
 import XCTest
 
 /// Result of work done on another thread, handed back to the test.

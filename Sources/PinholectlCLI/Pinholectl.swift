@@ -4,9 +4,8 @@ import PinholeConfig
 import PinholeCore
 
 /// pinholectl: the command-line client of pinholed, and a policy checker.
-@main
-struct Pinholectl: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct Pinholectl: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "pinholectl",
         abstract: "Show and close the FTP pinholes of pinholed; check policy files.",
         discussion: """
@@ -19,8 +18,10 @@ struct Pinholectl: ParsableCommand {
 
     @OptionGroup var connection: ConnectionOptions
 
+    public init() {}
+
     /// No subcommand is bad usage: the help goes to stderr, status 2.
-    func run() throws {
+    public func run() throws {
         Output.err(Pinholectl.helpMessage() + "\n")
         throw CtlFailure(status: ExitStatus.usage, message: "a subcommand is required: list, status, flush or check")
     }
@@ -28,7 +29,7 @@ struct Pinholectl: ParsableCommand {
     /// Runs the command and maps every outcome to the documented exit codes.
     /// Help and errors both arrive as thrown errors, before or after parsing
     /// (`help list` parses fine and throws from run()); Termination sorts them.
-    static func main() {
+    public static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -6,9 +6,8 @@ import PinholeCore
 import PinholeDaemon
 
 /// The pinholed command line: parse, load the policy, hand over to Daemon.
-@main
-struct PinholedCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+public struct PinholedCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "pinholed",
         abstract: "Open nftables pinholes for FTP data connections, read from the control channel.",
         discussion: """
@@ -52,7 +51,9 @@ struct PinholedCommand: ParsableCommand {
     /// INTERFACE's levels: swift-log's `critical` is not one (pinholed logs nothing at it).
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error"]
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         if let socket, let problem = SocketPathRule.problem(socket) {
             throw ValidationError("--socket: \(problem)")
         }
@@ -63,7 +64,7 @@ struct PinholedCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    public func run() throws {
         let loaded: LoadedPolicy
         switch PolicyLoader.load(path: policy) {
         case .failure(let errors):
