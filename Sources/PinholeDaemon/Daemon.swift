@@ -46,7 +46,8 @@ public final class Daemon {
     /// Everything up to `ready`. Throws for anything that should stop start-up.
     public init(options: DaemonOptions, policy loaded: LoadedPolicy) throws(DaemonError) {
         self.options = options
-        LoggingSystem.bootstrap { _ in LineLogHandler(level: options.logLevel) }
+        let journal = JournalStream.isStderr()
+        LoggingSystem.bootstrap { _ in LineLogHandler(level: options.logLevel, journal: journal) }
         var logger = Logger(label: "pinholed")
         logger.logLevel = options.logLevel
         self.logger = logger

@@ -9,11 +9,19 @@ import PinholeCore
 /// One event is always exactly one line: control characters in the message
 /// and in metadata keys and values (nft's multi-line errors, a policy value
 /// with a newline in it) are written escaped (`\n`, `\r`, `\t`, `\xNN`).
+///
+/// Under systemd each line starts with its syslog priority (`<5>`), which
+/// journald takes off and keeps as the entry's priority (JournalStream).
 struct LineLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
+    /// Whether stderr is the journal's stream.
+    let journal: Bool
 
-    init(level: Logger.Level) { logLevel = level }
+    init(level: Logger.Level, journal: Bool) {
+        logLevel = level
+        self.journal = journal
+    }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
@@ -23,14 +31,15 @@ struct LineLogHandler: LogHandler {
     func log(event: LogEvent) {
         let merged = metadata.isEmpty ? event.metadata ?? [:] : metadata.merging(event.metadata ?? [:]) { $1 }
         let line = Self.line(time: SystemClock.rfc3339(SystemClock.wallSeconds()), level: event.level,
-                             message: "\(event.message)", metadata: merged)
+                             message: "\(event.message)", metadata: merged, journal: journal)
         // fd 2 directly: Swift 6 rejects the `stderr` global.
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 
     /// The line written for one event, ending in its only `\n`.
-    static func line(time: String, level: Logger.Level, message: String, metadata: Logger.Metadata) -> String {
-        var line = "\(time) \(level) \(message.escapingControlCharacters())"
+    static func line(time: String, level: Logger.Level, message: String, metadata: Logger.Metadata,
+                     journal: Bool = false) -> String {
+        var line = (journal ? JournalStream.prefix(level) : "") + "\(time) \(level) \(message.escapingControlCharacters())"
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) {
             line += " \(k.escapingControlCharacters())=\("\(v)".escapingControlCharacters())"
         }

@@ -92,8 +92,12 @@ public struct PinholedCommand: ParsableCommand {
         if code != 0 { throw ExitCode(code) }
     }
 
+    /// Each line at error priority in the journal (see JournalStream).
     private func errorLine(_ text: String) {
-        let line = text + "\n"
+        let prefix = JournalStream.isStderr() ? JournalStream.prefix(.error) : ""
+        let body = text.hasSuffix("\n") ? String(text.dropLast()) : text
+        let line = body.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { prefix + $0 + "\n" }.joined()
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
 }

@@ -9,7 +9,7 @@
 #     RestrictAddressFamilies=, ...) leaves pinholed its work: its table is in,
 #     a passive download from a client namespace goes through a pinhole, a
 #     connection to a data port nobody announced is dropped, and its journal
-#     has no warning;
+#     has no warning (its lines carry their levels: `ready` is at notice);
 #   - `systemctl reload`: a good policy is applied; a bad one fails the reload
 #     (ExecReload='s check), the service stays up with the old policy;
 #   - `systemctl stop`: a clean exit (Result=success) that removes the table;
@@ -183,6 +183,10 @@ probe="$(client probe 198.51.100.21 50099)"
 [[ "${probe}" == timeout ]] ||
     fail "a connection to data port 50099, which nobody announced, got '${probe}'; enforce should drop it (timeout)"
 say "downloaded through a pinhole (pinholes_opened and _used >= 1); an unannounced data port: ${probe}"
+# pinholed's lines carry their level to the journal (<N> prefixes): without
+# that, -p below would find nothing whatever pinholed logged.
+inside journalctl -u nft-pinhole.service -p notice..notice --no-pager -o cat -q | grep -q ' notice ready ' ||
+    fail "the journal does not have pinholed's ready line at priority notice: $(inside journalctl -u nft-pinhole.service -o json --no-pager | grep -m1 ' ready ')"
 warnings="$(inside journalctl -u nft-pinhole.service -p warning --no-pager -o cat -q || true)"
 [[ -z "${warnings}" ]] || fail "pinholed logged warnings or errors under the unit's hardening: ${warnings}"
 
@@ -203,7 +207,17 @@ fi
 [[ "$(inside pinholectl status --json)" == *"${sha}"* ]] || fail "a failed reload changed the running policy"
 inside journalctl -u nft-pinhole.service --no-pager -o cat | grep -Eq 'policy\.yaml:[0-9]+:[0-9]+' ||
     fail "the failed reload's check did not put FILE:LINE in the journal"
-say "reload applied a valid policy; an invalid one failed the reload and kept the service and its policy"
+# SIGHUP past the check: pinholed refuses the policy itself, at error priority.
+inside systemctl kill -s HUP nft-pinhole.service
+for _ in $(seq 1 50); do
+    inside journalctl -u nft-pinhole.service -p err --no-pager -o cat -q | grep -q 'reload refused' && break
+    sleep 0.1
+done
+inside journalctl -u nft-pinhole.service -p err --no-pager -o cat -q | grep -q 'reload refused' ||
+    fail "SIGHUP with an invalid policy: no 'reload refused' at priority err in the journal"
+[[ "$(unit_state nft-pinhole.service)" == active ]] || fail "a refused SIGHUP left the service $(unit_state nft-pinhole.service)"
+[[ "$(inside pinholectl status --json)" == *"${sha}"* ]] || fail "a refused SIGHUP changed the running policy"
+say "reload applied a valid policy; an invalid one failed the reload (and a bare SIGHUP logged 'reload refused' at err), the service kept its policy"
 write_policy 30s
 
 say "systemctl stop"
@@ -226,7 +240,7 @@ state="$(unit_state nft-pinhole.service)"
 status_code="$(inside systemctl show -P ExecMainStatus nft-pinhole.service)"
 [[ "${state}" == failed && "${status_code}" == 2 ]] ||
     fail "without netlink: the unit is ${state}, pinholed exited ${status_code} (expected failed, 2: no restart loop)"
-inside journalctl -u nft-pinhole.service --no-pager -o cat | tee "${work}/no-netlink.journal" | grep -q "netlink socket for nftables: EAFNOSUPPORT" ||
+inside journalctl -u nft-pinhole.service -p err --no-pager -o cat | tee "${work}/no-netlink.journal" | grep -q "netlink socket for nftables: EAFNOSUPPORT" ||
     fail "without netlink: the journal does not say why: $(tail -n 8 "${work}/no-netlink.journal")"
-say "without netlink: failed, exit 2, the journal names EAFNOSUPPORT"
+say "without netlink: failed, exit 2, the journal names EAFNOSUPPORT at priority err"
 say "PASS"
