@@ -37,9 +37,10 @@ extension Daemon {
 
     /// Events were lost (ENOBUFS): rebuild sessions from a conntrack dump and
     /// the belief from a set dump, as conntrackd does.
-    func resync(reason: String) {
+    /// A warning where something was lost (an overflow); a reload's is routine.
+    func resync(reason: String, level: Logger.Level = .warning) {
         stats.resyncs += 1
-        logger.warning("resync", metadata: ["reason": "\(reason)"])
+        logger.log(level: level, "resync", metadata: ["reason": "\(reason)"])
         do {
             events.record(inspector.resync(dump: try conntrack.dump(), now: SystemClock.now()))
         } catch {
