@@ -60,6 +60,7 @@ public final class Daemon {
         copyPolling = CopyPolling(intervalMicroseconds: options.copyIntervalMicroseconds)
         let policy = loaded.policy
         let leftovers: [KernelElement]
+        if NetAdminCapability.isEffective() == false { throw .noNetAdmin }
         do {
             installer = try RulesetInstaller()
             try Daemon.checkTableIsOurs(policy, installer)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two ways the packaged unit's sandbox can break the control socket, each
+# Ways the packaged unit's sandbox can break start-up, each
 # with an OS error that alone does not say why; pinholed exits 2 with advice
 # (starting again fails the same way, and the unit does not restart on 2)
 # and leaves no table behind:
@@ -9,6 +9,7 @@
 # - The unit keeps only CAP_NET_ADMIN, so giving the socket to `socket_group`
 #   needs that group's membership: EPERM (advice: SupplementaryGroups=).
 #   Simulated with setpriv dropping CAP_CHOWN and the supplementary groups.
+# - No CAP_NET_ADMIN at all (User=, DynamicUser=): setpriv drops it.
 set -euo pipefail
 # shellcheck source=../lib/lab.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/lab.sh"
@@ -56,3 +57,16 @@ out="$("${PINHOLECTL}" check "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
 [[ "${rc}" -eq 1 && "${out}" == *"${want}"* ]] ||
     fail "pinholectl check of a policy with socket_group ${missing_group}: expected exit 1 and \"${want}\", got ${rc}: ${out}"
 lab_log "socket_group ${missing_group}: pinholed exit 2, pinholectl check exit 1, both at line ${line}"
+
+# Without CAP_NET_ADMIN (a unit's User=, DynamicUser=, or a
+# CapabilityBoundingSet= without it) every netlink call fails with EPERM, which
+# libnftables words as "cache initialization failed": pinholed names the
+# capability and exits 2 (no restart loop) before any of them.
+sed -i "/^socket_group:/d" "${LAB_DIR}/policy.yaml"
+rc=0
+out="$(in_firewall setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
+    timeout 20 "${PINHOLED}" --policy "${LAB_DIR}/policy.yaml" 2>&1)" || rc=$?
+[[ "${rc}" -eq 2 && "${out}" == *"pinholed needs CAP_NET_ADMIN"*"CapabilityBoundingSet="* ]] ||
+    fail "without CAP_NET_ADMIN: expected exit 2 naming the capability, got ${rc}: ${out}"
+[[ "${out}" != *"cache initialization failed"* ]] || fail "without CAP_NET_ADMIN: a netlink call was still tried: ${out}"
+lab_log "without CAP_NET_ADMIN: exit 2, the capability named"
