@@ -208,7 +208,7 @@ fi
 inside journalctl -u nft-pinhole.service --no-pager -o cat | grep -Eq 'policy\.yaml:[0-9]+:[0-9]+' ||
     fail "the failed reload's check did not put FILE:LINE in the journal"
 # SIGHUP past the check: pinholed refuses the policy itself, at error priority.
-inside systemctl kill -s HUP nft-pinhole.service
+inside kill -HUP "$(inside systemctl show -P MainPID nft-pinhole.service)"
 for _ in $(seq 1 50); do
     inside journalctl -u nft-pinhole.service -p err --no-pager -o cat -q | grep -q 'reload refused' && break
     sleep 0.1
