@@ -107,6 +107,8 @@ inside() {
     nsenter --target "${leader}" --mount --uts --ipc --net --pid -- \
         env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
 }
+# journal [JOURNALCTL OPTION...]: pinholed's unit's journal in the container.
+journal() { inside journalctl -u nft-pinhole.service --no-pager "$@"; }
 # unit_state UNIT: active, activating, failed, ...
 unit_state() { inside systemctl is-active "$1" 2>/dev/null || true; }
 # wait_state UNIT STATE: up to 30 s.
@@ -123,7 +125,7 @@ wait_state nft-pinhole-boot-test.target active ||
     fail "the boot target is $(unit_state nft-pinhole-boot-test.target) after 30 s; nft-pinhole.service is $(unit_state nft-pinhole.service)"
 # The target is not ordered after the service: wait for the service itself.
 wait_state nft-pinhole.service active || {
-    inside journalctl -u nft-pinhole.service --no-pager -o cat >&2 || true
+    journal -o cat >&2 || true
     fail "nft-pinhole.service is $(unit_state nft-pinhole.service) 30 s after boot (journal above)"
 }
 say "booted: nft-pinhole.service is active"
@@ -169,7 +171,7 @@ done
 [[ -n "${listening}" ]] || fail "pyftpdlib is not listening on 198.51.100.21:21 after 5 s: $(cat "${work}/pyftpdlib.log")"
 client() { inside ip netns exec pinhole-boot-client /usr/bin/python3 /opt/nft-pinhole-boot-test/lib/ftpclient.py "$@"; }
 client get 198.51.100.21 file.bin /srv/boot-test/got.bin ||
-    fail "the passive download through pinholed failed; pinholed's journal: $(inside journalctl -u nft-pinhole.service --no-pager -o cat)"
+    fail "the passive download through pinholed failed; pinholed's journal: $(journal -o cat)"
 sums="$(inside sha256sum /srv/boot-test/file.bin /srv/boot-test/got.bin | cut -d' ' -f1 | sort -u | wc -l)"
 [[ "${sums}" == 1 ]] ||
     fail "the downloaded file differs from the server's"
@@ -185,9 +187,9 @@ probe="$(client probe 198.51.100.21 50099)"
 say "downloaded through a pinhole (pinholes_opened and _used >= 1); an unannounced data port: ${probe}"
 # pinholed's lines carry their level to the journal (<N> prefixes): without
 # that, -p below would find nothing whatever pinholed logged.
-inside journalctl -u nft-pinhole.service -p notice..notice --no-pager -o cat -q | grep -q ' notice ready ' ||
-    fail "the journal does not have pinholed's ready line at priority notice: $(inside journalctl -u nft-pinhole.service -o json --no-pager | grep -m1 ' ready ')"
-warnings="$(inside journalctl -u nft-pinhole.service -p warning --no-pager -o cat -q || true)"
+journal -p notice..notice -o cat -q | grep -q ' notice ready ' ||
+    fail "the journal does not have pinholed's ready line at priority notice: $(journal -o json | grep -m1 ' ready ')"
+warnings="$(journal -p warning -o cat -q || true)"
 [[ -z "${warnings}" ]] || fail "pinholed logged warnings or errors under the unit's hardening: ${warnings}"
 
 say "systemctl reload: a good policy, then a bad one"
@@ -205,15 +207,15 @@ if inside systemctl reload nft-pinhole.service 2>/dev/null; then
 fi
 [[ "$(unit_state nft-pinhole.service)" == active ]] || fail "a failed reload left the service $(unit_state nft-pinhole.service)"
 [[ "$(inside pinholectl status --json)" == *"${sha}"* ]] || fail "a failed reload changed the running policy"
-inside journalctl -u nft-pinhole.service --no-pager -o cat | grep -Eq 'policy\.yaml:[0-9]+:[0-9]+' ||
+journal -o cat | grep -Eq 'policy\.yaml:[0-9]+:[0-9]+' ||
     fail "the failed reload's check did not put FILE:LINE in the journal"
 # SIGHUP past the check: pinholed refuses the policy itself, at error priority.
 inside kill -HUP "$(inside systemctl show -P MainPID nft-pinhole.service)"
 for _ in $(seq 1 50); do
-    inside journalctl -u nft-pinhole.service -p err --no-pager -o cat -q | grep -q 'reload refused' && break
+    journal -p err -o cat -q | grep -q 'reload refused' && break
     sleep 0.1
 done
-inside journalctl -u nft-pinhole.service -p err --no-pager -o cat -q | grep -q 'reload refused' ||
+journal -p err -o cat -q | grep -q 'reload refused' ||
     fail "SIGHUP with an invalid policy: no 'reload refused' at priority err in the journal"
 [[ "$(unit_state nft-pinhole.service)" == active ]] || fail "a refused SIGHUP left the service $(unit_state nft-pinhole.service)"
 [[ "$(inside pinholectl status --json)" == *"${sha}"* ]] || fail "a refused SIGHUP changed the running policy"
@@ -240,7 +242,7 @@ state="$(unit_state nft-pinhole.service)"
 status_code="$(inside systemctl show -P ExecMainStatus nft-pinhole.service)"
 [[ "${state}" == failed && "${status_code}" == 2 ]] ||
     fail "without netlink: the unit is ${state}, pinholed exited ${status_code} (expected failed, 2: no restart loop)"
-inside journalctl -u nft-pinhole.service -p err --no-pager -o cat | tee "${work}/no-netlink.journal" | grep -q "netlink socket for nftables: EAFNOSUPPORT" ||
+journal -p err -o cat | tee "${work}/no-netlink.journal" | grep -q "netlink socket for nftables: EAFNOSUPPORT" ||
     fail "without netlink: the journal does not say why: $(tail -n 8 "${work}/no-netlink.journal")"
 say "without netlink: failed, exit 2, the journal names EAFNOSUPPORT at priority err"
 say "PASS"
